@@ -1,0 +1,20 @@
+/* echochat-auth: entry point. Reads configuration, starts the shared runtime
+ * (ops endpoint, NATS, PostgreSQL schema "auth"), serves its subjects and
+ * shuts down cleanly on SIGTERM. */
+#include <stdlib.h>
+
+#include "echo/daemon.h"
+
+int main(int argc, char **argv)
+{
+    daemon_t d;
+    daemon_init(&d, argc, argv, "auth", 9101, true);
+    daemon_config_done(&d);
+    if (daemon_start(&d, "auth") != 0) {
+        daemon_shutdown(&d);
+        return 1;
+    }
+    daemon_wait(&d);
+    daemon_shutdown(&d);
+    return 0;
+}

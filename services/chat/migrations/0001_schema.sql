@@ -1,0 +1,2 @@
+-- chat schema: created by the migration runner; tables arrive in later migrations.
+SELECT 1;

@@ -1,0 +1,43 @@
+/* The gateway's shared context: its configuration and the handles every
+ * front (HTTP, WebSocket) uses. Filled once in main() before threads start. */
+#ifndef GATEWAY_H
+#define GATEWAY_H
+
+#include <stdbool.h>
+
+#include "echo/bus.h"
+#include "echo/daemon.h"
+
+typedef struct {
+    char *listen_host;      /* GATEWAY_HOST */
+    int http_port;          /* GATEWAY_HTTP_PORT */
+    int ws_port;            /* GATEWAY_WS_PORT */
+    int request_timeout_ms; /* GATEWAY_REQUEST_TIMEOUT_MS: NATS round trip budget */
+    long upload_max_bytes;  /* DJANGO_UPLOAD_MAX_MB in bytes: request body cap (413) */
+    char **allowed_hosts;   /* DJANGO_ALLOWED_HOSTS */
+    char **csrf_trusted_origins;
+    char **trusted_proxies; /* TRUSTED_PROXIES: CIDR list (P12) */
+    bool ssl_redirect;      /* DJANGO_SECURE_SSL_REDIRECT */
+    char *public_base_url;  /* PUBLIC_BASE_URL: overrides forwarded host/proto (W5) */
+} gateway_config_t;
+
+typedef struct {
+    daemon_t *daemon;
+    bus_t *bus;
+    gateway_config_t cfg;
+} gateway_t;
+
+void gateway_config_load(cfg_t *c, gateway_config_t *cfg, bool debug);
+void gateway_config_free(gateway_config_t *cfg);
+
+/* HTTP front (libmicrohttpd) on cfg.http_port. */
+typedef struct http_front http_front_t;
+int http_front_start(http_front_t **out, gateway_t *gw);
+void http_front_stop(http_front_t *front);
+
+/* WebSocket front (libwebsockets service thread) on cfg.ws_port. */
+typedef struct ws_server ws_server_t;
+int ws_server_start(ws_server_t **out, gateway_t *gw);
+void ws_server_stop(ws_server_t *ws);
+
+#endif

@@ -1,0 +1,37 @@
+/* echochat-gateway: the only process clients talk to. HTTP (libmicrohttpd)
+ * and WebSocket (libwebsockets) fronts on their own ports, routing to the
+ * daemons over NATS. Owns no schema. */
+#include <stdlib.h>
+
+#include "gateway.h"
+
+int main(int argc, char **argv)
+{
+    daemon_t d;
+    gateway_t gw = {.daemon = &d};
+    http_front_t *http = NULL;
+    ws_server_t *ws = NULL;
+    int rc = 1;
+
+    daemon_init(&d, argc, argv, "gateway", 9104, false);
+    gateway_config_load(&d.cfgr, &gw.cfg, d.cfg.debug);
+    daemon_config_done(&d);
+
+    if (daemon_start(&d, NULL) != 0)
+        goto cleanup;
+    gw.bus = d.bus;
+    if (http_front_start(&http, &gw) != 0)
+        goto cleanup;
+    if (ws_server_start(&ws, &gw) != 0)
+        goto cleanup;
+
+    daemon_wait(&d);
+    rc = 0;
+cleanup:
+    /* Stop taking new clients first, then drain NATS in daemon_shutdown. */
+    ws_server_stop(ws);
+    http_front_stop(http);
+    gateway_config_free(&gw.cfg);
+    daemon_shutdown(&d);
+    return rc;
+}
