@@ -400,11 +400,7 @@ stop_daemon() {
 }
 
 start_daemons() {
-  local name ops bin running want envfile
-  for name in "${DAEMONS[@]}"; do
-    bin=$(daemon_bin "$name")
-    [ -x "$bin" ] || die "$bin not found: build first (make build, or BUILD_DIR=...)"
-  done
+  local name ops running want envfile
   # Ports first, so env files are complete before anything starts.
   for name in "${DAEMONS[@]}"; do
     running=0
@@ -527,10 +523,13 @@ init_dirs() {
 }
 
 cmd_up() {
-  local owner
+  local owner name
   if [ "${1:-}" != --foreground ] && owner=$(foreground_owner); then
     die "a foreground 'stack.sh run' (pid $owner) owns $RUN_DIR; use it, or stop it (Ctrl-C or 'stack.sh down')"
   fi
+  for name in "${DAEMONS[@]}"; do
+    [ -x "$(daemon_bin "$name")" ] || die "$(daemon_bin "$name") not found: build first (make build, or BUILD_DIR=...)"
+  done
   init_dirs
   take_op_lock
   SECRET=$(secret)
