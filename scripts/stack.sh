@@ -577,7 +577,7 @@ down_all() {
 }
 
 cmd_status() {
-  local ok=0 name pid ops code
+  local ok=0 name pid ops code owner
   printf '%-10s %-8s %-8s %-6s %s\n' PIECE STATE PID PORT READY
   pid=$(pg_pid)
   if pg_running; then
