@@ -1,0 +1,93 @@
+/* Current author names and avatars (api.md 4.13, W7): auth announces every
+ * rename or avatar change on echochat.auth.event.user_updated; chat records
+ * it in chat.authors and rewrites the author columns of that user's messages
+ * and rooms, so history never has to ask auth. One instance handles each
+ * event (queue group chat). Runs on the subscription's delivery thread. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chat.h"
+#include "echo/db.h"
+#include "echo/db_stmt.h"
+#include "echo/json.h"
+#include "echo/log.h"
+#include "echo/subjects.h"
+#include "echo/text.h"
+
+/* $4 = '1' when the event carries an avatar key (a null avatar clears it). */
+static const db_stmt_t st_author_set = {
+    "author_set",
+    "INSERT INTO chat.authors AS a (user_id, username, avatar) VALUES ($1, $2, $3) "
+    "ON CONFLICT (user_id) DO UPDATE SET username = EXCLUDED.username, "
+    "avatar = CASE WHEN $4 = '1' THEN EXCLUDED.avatar ELSE a.avatar END, updated_at = now() "
+    "RETURNING avatar",
+    4};
+static const db_stmt_t st_messages_set = {
+    "author_messages",
+    "UPDATE chat.messages SET username = $2, avatar = $3 WHERE user_id = $1 "
+    "AND (username, avatar) IS DISTINCT FROM ($2, $3)",
+    3};
+static const db_stmt_t st_rooms_set = {
+    "author_rooms",
+    "UPDATE chat.rooms SET owner_username = $2 WHERE owner_id = $1 "
+    "AND owner_username IS DISTINCT FROM $2",
+    2};
+
+static bool apply(const char *uid, const char *username, const char *avatar, bool has_avatar)
+{
+    PGresult *r = NULL;
+    bool ok = false;
+    if (!db_begin())
+        return false;
+    const char *p1[] = {uid, username, avatar, has_avatar ? "1" : "0"};
+    if (!(r = db_stmt_exec(&st_author_set, p1)))
+        goto done;
+    const char *cur_avatar = PQgetisnull(r, 0, 0) ? NULL : PQgetvalue(r, 0, 0);
+    const char *p2[] = {uid, username, cur_avatar};
+    PGresult *r2 = db_stmt_exec(&st_messages_set, p2);
+    if (!r2)
+        goto done;
+    PQclear(r2);
+    const char *p3[] = {uid, username};
+    if (!(r2 = db_stmt_exec(&st_rooms_set, p3)))
+        goto done;
+    PQclear(r2);
+    ok = db_commit();
+done:
+    PQclear(r);
+    if (!ok)
+        db_rollback();
+    return ok;
+}
+
+static void on_user_updated(bus_t *bus, natsMsg *msg, void *arg)
+{
+    const char *data = natsMsg_GetData(msg);
+    size_t len = (size_t)natsMsg_GetDataLength(msg);
+    cJSON *ev = data ? json_parse(data, len) : NULL;
+    int64_t user_id;
+    const char *username = json_str(ev, "username");
+    if (!cJSON_IsObject(ev) || !json_int(ev, "user_id", &user_id) || !username ||
+        !*username || !text_valid_utf8(username, strlen(username))) {
+        log_warn("authors: malformed user_updated event ignored");
+        goto cleanup;
+    }
+    const cJSON *av = cJSON_GetObjectItemCaseSensitive(ev, "avatar");
+    bool has_avatar = av && (cJSON_IsString(av) || cJSON_IsNull(av));
+    const char *avatar = cJSON_IsString(av) ? av->valuestring : NULL;
+    char uid[24];
+    snprintf(uid, sizeof uid, "%" PRId64, user_id);
+    /* One retry covers a connection that dropped since the last event. */
+    if (!apply(uid, username, avatar, has_avatar) && !apply(uid, username, avatar, has_avatar))
+        log_error("authors: user %s renamed to %s but history could not be updated", uid,
+                  username);
+cleanup:
+    cJSON_Delete(ev);
+}
+
+int chat_authors_start(bus_t *bus)
+{
+    return bus_serve(bus, SUBJ_AUTH_EVENT_USER_UPDATED, QUEUE_CHAT, 1, on_user_updated, NULL);
+}

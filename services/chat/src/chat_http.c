@@ -1,0 +1,226 @@
+/* The /api/chat/ REST endpoints (api.md 4.11–4.13, D4–D7, P8), served on
+ * echochat.chat.http. Handlers run on bus worker threads, each with its own
+ * PostgreSQL connection and prepared statements. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chat.h"
+#include "echo/db_stmt.h"
+#include "echo/http_route.h"
+#include "echo/log.h"
+#include "echo/subjects.h"
+
+#define MSG_UNAUTHORIZED "Требуется авторизация"
+#define MSG_UNAVAILABLE "Сервис временно недоступен"
+
+static const chat_config_t *g_cfg;
+
+/* Newest `limit` (+1 to learn hasMore) before an id, newest first. */
+static const db_stmt_t st_history_before = {
+    "history_before",
+    "SELECT id, username, avatar, content, "
+    "(extract(epoch FROM created_at) * 1000000)::int8 FROM chat.messages "
+    "WHERE room = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
+    3};
+/* Oldest `limit` (+1) after an id, optionally below another, oldest first (P8). */
+static const db_stmt_t st_history_after = {
+    "history_after",
+    "SELECT id, username, avatar, content, "
+    "(extract(epoch FROM created_at) * 1000000)::int8 FROM chat.messages "
+    "WHERE room = $1 AND id > $2 AND id < $3 ORDER BY id ASC LIMIT $4",
+    4};
+
+static bool slug_ok(const char *slug)
+{
+    return chat_room_name_allowed(g_cfg, slug, strlen(slug));
+}
+
+static void add_room_fields(cJSON *o, const room_t *room, bool created)
+{
+    cJSON_AddStringToObject(o, "slug", room->slug);
+    cJSON_AddStringToObject(o, "name", room->name);
+    cJSON_AddBoolToObject(o, "created", created);
+    if (room->has_owner)
+        cJSON_AddStringToObject(o, "createdBy", room->owner_username);
+    else
+        cJSON_AddNullToObject(o, "createdBy");
+}
+
+/* GET /api/chat/public-room/ (4.11, plus slugRegex and messageMaxLength for the SPA). */
+static void h_public_room(http_req_t *req, http_resp_t *resp, void *ctx)
+{
+    room_t room = {0};
+    bool created;
+    room_status_t st =
+        room_get_or_create(CHAT_PUBLIC_SLUG, CHAT_PUBLIC_NAME, NULL, NULL, &room, &created);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "slug", CHAT_PUBLIC_SLUG);
+    /* 4.11: the reference answers with the default name when storage fails. */
+    cJSON_AddStringToObject(o, "name", st == ROOM_OK ? room.name : CHAT_PUBLIC_NAME);
+    cJSON_AddStringToObject(o, "slugRegex", g_cfg->slug_regex_src);
+    cJSON_AddNumberToObject(o, "messageMaxLength", (double)g_cfg->max_length);
+    http_resp_json(resp, 200, o);
+    room_free(&room);
+}
+
+/* Steps 1–2 shared by details and history: slug rule before auth. */
+static bool check_slug_and_user(http_req_t *req, http_resp_t *resp, bool *is_public,
+                                chat_user_t *user)
+{
+    const char *slug = req->params[0];
+    *is_public = strcmp(slug, CHAT_PUBLIC_SLUG) == 0;
+    if (!*is_public && !slug_ok(slug)) {
+        http_resp_error(resp, 400, "invalid_slug", "Invalid room slug");
+        return false;
+    }
+    bool logged_in = chat_user_from_json(req->user, user);
+    if (!*is_public && !logged_in) {
+        http_resp_error(resp, 401, "unauthorized", MSG_UNAUTHORIZED);
+        return false;
+    }
+    if (!logged_in)
+        memset(user, 0, sizeof *user);
+    return true;
+}
+
+/* GET /api/chat/rooms/<slug>/ (4.12, D5, D6, D7). */
+static void h_room(http_req_t *req, http_resp_t *resp, void *ctx)
+{
+    bool is_public;
+    chat_user_t user;
+    room_t room = {0};
+    bool created = false;
+    if (!check_slug_and_user(req, resp, &is_public, &user))
+        return;
+    const char *slug = req->params[0];
+    room_status_t st;
+    if (is_public)
+        st = room_get_or_create(slug, CHAT_PUBLIC_NAME, NULL, NULL, &room, &created);
+    else
+        st = room_get_or_create(slug, user.username, &user.id, user.username, &room, &created);
+    if (st != ROOM_OK) {
+        http_resp_error(resp, 503, "unavailable", MSG_UNAVAILABLE);
+        goto cleanup;
+    }
+    if (!is_public && room.has_owner && room.owner_id != user.id) {
+        http_resp_error(resp, 409, "slug_taken", "Room slug is already taken");
+        goto cleanup;
+    }
+    cJSON *o = cJSON_CreateObject();
+    /* The public room is never reported as created (step 3). */
+    add_room_fields(o, &room, created && !is_public);
+    http_resp_json(resp, 200, o);
+cleanup:
+    room_free(&room);
+}
+
+static cJSON *message_json(PGresult *res, int row, const char *base_url)
+{
+    cJSON *m = cJSON_CreateObject();
+    cJSON_AddNumberToObject(m, "id", (double)strtoll(PQgetvalue(res, row, 0), NULL, 10));
+    cJSON_AddStringToObject(m, "username", PQgetvalue(res, row, 1));
+    cJSON_AddStringToObject(m, "content", PQgetvalue(res, row, 3));
+    char *pic = chat_history_avatar_url(base_url, PQgetisnull(res, row, 2) ? NULL
+                                                                           : PQgetvalue(res, row, 2));
+    cJSON_AddStringToObject(m, "profilePic", pic);
+    free(pic);
+    char ts[CHAT_TIME_LEN];
+    chat_format_time(strtoll(PQgetvalue(res, row, 4), NULL, 10), ts);
+    cJSON_AddStringToObject(m, "createdAt", ts);
+    return m;
+}
+
+/* GET /api/chat/rooms/<slug>/messages/ (4.13, D4, P8). */
+static void h_messages(http_req_t *req, http_resp_t *resp, void *ctx)
+{
+    bool is_public;
+    chat_user_t user;
+    room_t room = {0};
+    PGresult *res = NULL;
+    if (!check_slug_and_user(req, resp, &is_public, &user))
+        return;
+    const char *slug = req->params[0];
+    if (!is_public) {
+        room_status_t st = room_get(slug, &room);
+        if (st == ROOM_DB_ERROR)
+            goto unavailable;
+        if (st == ROOM_OK && room.has_owner && room.owner_id != user.id) {
+            http_resp_error(resp, 409, "slug_taken", "Room slug is already taken");
+            goto cleanup;
+        }
+    }
+
+    chat_page_t page;
+    chat_page_parse(req->query, &page);
+    char lim[16], a[24], b[24];
+    snprintf(lim, sizeof lim, "%d", page.limit + 1);
+    snprintf(b, sizeof b, "%" PRId64, page.has_before ? page.before : INT64_MAX);
+    if (page.has_after) {
+        snprintf(a, sizeof a, "%" PRId64, page.after);
+        const char *params[] = {slug, a, b, lim};
+        res = db_stmt_exec(&st_history_after, params);
+    } else {
+        const char *params[] = {slug, b, lim};
+        res = db_stmt_exec(&st_history_before, params);
+    }
+    if (!res)
+        goto unavailable;
+
+    int n = PQntuples(res);
+    bool has_more = n > page.limit;
+    int shown = has_more ? page.limit : n;
+    cJSON *o = cJSON_CreateObject();
+    cJSON *arr = cJSON_AddArrayToObject(o, "messages");
+    /* Both queries yield the wanted page's rows first; emit ascending ids. */
+    for (int i = 0; i < shown; i++) {
+        int row = page.has_after ? i : shown - 1 - i;
+        cJSON_AddItemToArray(arr, message_json(res, row, req->base_url));
+    }
+    /* hasMore: more messages exist beyond this page in its direction (older
+     * when paging back, newer when resyncing with `after`). nextBefore /
+     * nextAfter: the parameter value that fetches that next page, else null. */
+    cJSON_AddBoolToObject(o, "hasMore", has_more);
+    if (!page.has_after && has_more)
+        cJSON_AddNumberToObject(o, "nextBefore",
+                                (double)strtoll(PQgetvalue(res, shown - 1, 0), NULL, 10));
+    else
+        cJSON_AddNullToObject(o, "nextBefore");
+    if (page.has_after) {
+        if (has_more)
+            cJSON_AddNumberToObject(o, "nextAfter",
+                                    (double)strtoll(PQgetvalue(res, shown - 1, 0), NULL, 10));
+        else
+            cJSON_AddNullToObject(o, "nextAfter");
+    }
+    http_resp_json(resp, 200, o);
+    goto cleanup;
+
+unavailable: {
+    /* Not the reference's silent empty 200: a client resyncing with `after`
+     * must not conclude it is up to date. The empty list keeps naive clients
+     * working. */
+    cJSON *e = cJSON_CreateObject();
+    cJSON_AddStringToObject(e, "error", MSG_UNAVAILABLE);
+    cJSON_AddStringToObject(e, "code", "unavailable");
+    cJSON_AddArrayToObject(e, "messages");
+    http_resp_json(resp, 503, e);
+}
+cleanup:
+    PQclear(res);
+    room_free(&room);
+}
+
+static const http_route_t routes[] = {
+    {"/api/chat/public-room/", "GET", h_public_room},
+    {"/api/chat/rooms/<>/", "GET", h_room},
+    {"/api/chat/rooms/<>/messages/", "GET", h_messages},
+    {NULL, NULL, NULL},
+};
+
+int chat_http_start(bus_t *bus, const chat_config_t *cfg)
+{
+    g_cfg = cfg;
+    return http_serve(bus, SUBJ_CHAT_HTTP, QUEUE_CHAT, (int)cfg->http_workers, routes, NULL);
+}
