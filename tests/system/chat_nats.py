@@ -191,3 +191,39 @@ def room_token(room):
     if re.fullmatch(r"[A-Za-z0-9_-]+", room):
         return room
     return "~" + room.encode().hex()
+
+
+# --- helpers shared by the chat system tests ----------------------------------------
+
+def user(uid=None, username=None, avatar="default.jpg"):
+    """A session user as the gateway passes it (unique id/name by default)."""
+    import random
+    uid = uid if uid is not None else random.randint(10**9, 2**52)
+    return {"id": uid, "username": username or f"u{uid}", "is_staff": False,
+            "is_superuser": False, "avatar": avatar}
+
+
+def slug(prefix="r"):
+    return prefix + uuid.uuid4().hex[:12]
+
+
+def psql(database_url, sql, **params):
+    """Runs sql with psql (params as :'name' literals); returns rows as lists of strings."""
+    import subprocess
+    args = ["psql", database_url, "-X", "-q", "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1"]
+    for k, v in params.items():
+        args += ["-v", f"{k}={v}"]
+    out = subprocess.run(args, input=sql, capture_output=True, text=True, timeout=30)
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr)
+    return [line.split("\t") for line in out.stdout.splitlines() if line]
+
+
+def insert_messages(database_url, room, n, username="seed", user_id=None, avatar=None):
+    """n messages in room straight into chat.messages; returns their ids ascending."""
+    rows = psql(database_url,
+                "INSERT INTO chat.messages (room, user_id, username, avatar, content) "
+                "SELECT :'room', NULLIF(:'uid', '')::int8, :'name', NULLIF(:'avatar', ''), "
+                "'m' || g FROM generate_series(1, :n) g RETURNING id;",
+                room=room, n=n, name=username, uid=user_id or "", avatar=avatar or "")
+    return sorted(int(r[0]) for r in rows)
