@@ -18,6 +18,7 @@
 
 #include <microhttpd.h>
 
+#include "allowed_hosts.h"
 #include "client_ip.h"
 #include "csrf_guard.h"
 #include "echo/http_route.h"
@@ -145,39 +146,6 @@ static void suspend_unless_done(http_pending_t *p)
 static const char *header(struct MHD_Connection *c, const char *name)
 {
     return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
-}
-
-/* DJANGO_ALLOWED_HOSTS: "*", exact host, or ".example.com" for the domain
- * and its subdomains; the port is ignored. */
-static bool host_allowed(char *const *allowed, const char *host_header)
-{
-    if (!host_header || !*host_header)
-        return false;
-    char host[256];
-    snprintf(host, sizeof host, "%s", host_header);
-    char *colon = host[0] == '[' ? strchr(host, ']') : strrchr(host, ':');
-    if (host[0] == '[') {
-        if (!colon)
-            return false;
-        colon[1] = '\0';
-    } else if (colon) {
-        *colon = '\0';
-    }
-    size_t hl = strlen(host);
-    if (hl && host[hl - 1] == '.')
-        host[--hl] = '\0';
-    for (char *const *a = allowed; a && *a; a++) {
-        const char *pat = *a;
-        if (strcmp(pat, "*") == 0 || strcasecmp(pat, host) == 0)
-            return true;
-        if (pat[0] == '.') {
-            size_t pl = strlen(pat);
-            if (strcasecmp(host, pat + 1) == 0 ||
-                (hl > pl && strcasecmp(host + hl - pl, pat) == 0))
-                return true;
-        }
-    }
-    return false;
 }
 
 static route_kind_t route_of(const char *path, const char **subject, bool *to_auth)
@@ -417,7 +385,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         snprintf(p->method, sizeof p->method, "%s", method);
         log_set_request_id(p->request_id);
         const char *host = header(conn, "Host");
-        if (!host_allowed(gw->cfg.allowed_hosts, host)) {
+        if (!allowed_hosts_match(gw->cfg.allowed_hosts, host)) {
             log_warn("http: Host \"%.100s\" is not allowed", host ? host : "");
             return queue_json(p, 400, "{\"error\": \"Bad Request\", \"code\": \"host_not_allowed\"}");
         }
