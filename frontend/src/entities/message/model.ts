@@ -4,6 +4,9 @@
  */
 import type { ChatMessageFrame, Message, MessageUpdatedFrame } from '@/shared/api/schemas';
 
+/** Outcome of asking to send a message. */
+export type SendResult = 'sent' | 'queued' | 'empty' | 'too_long' | 'rate_limited' | 'guest';
+
 export type MessageStatus = 'sent' | 'pending' | 'failed';
 export type FailReason = 'rate_limited' | 'too_long' | 'timeout' | 'offline';
 

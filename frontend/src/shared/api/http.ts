@@ -72,9 +72,9 @@ export async function apiRequest<S extends z.ZodType>(path: string, schema: S, o
     if (token) headers['X-CSRFToken'] = token;
   }
   const controller = new AbortController();
-  let timedOut = false;
+  const state = { timedOut: false };
   const timer = setTimeout(() => {
-    timedOut = true;
+    state.timedOut = true;
     controller.abort();
   }, opts.timeoutMs ?? REQUEST_TIMEOUT_MS);
   const onAbort = () => controller.abort();
@@ -84,8 +84,8 @@ export async function apiRequest<S extends z.ZodType>(path: string, schema: S, o
   try {
     res = await fetch(`/api${path}`, { method, headers, body, credentials: 'include', signal: controller.signal });
   } catch (e) {
-    if (opts.signal?.aborted) throw e;
-    throw new ApiError(timedOut ? 'timeout' : 'network', 0, null);
+    if (!state.timedOut && opts.signal?.aborted === true) throw e;
+    throw new ApiError(state.timedOut ? 'timeout' : 'network', 0, null);
   } finally {
     clearTimeout(timer);
     opts.signal?.removeEventListener('abort', onAbort);

@@ -94,7 +94,7 @@ export class ReconnectingSocket {
       this.ws = null;
       if (this.stopped) return;
       const decision = this.opts.onClose?.({ code: ev.code });
-      if (decision === 'stop' || this.stopped) {
+      if (decision === 'stop' || this.isStopped()) {
         this.setStatus('stopped');
         return;
       }
@@ -126,6 +126,10 @@ export class ReconnectingSocket {
     if (this.ws) return;
     this.setStatus('reconnecting');
     this.connect();
+  }
+
+  private isStopped(): boolean {
+    return this.stopped;
   }
 
   isOpen(): boolean {

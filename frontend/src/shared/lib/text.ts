@@ -1,11 +1,6 @@
 /** Length in Unicode code points (what the server counts, websocket.md §2.2 step 5). */
 export function codePointLength(s: string): number {
-  let n = 0;
-  for (const ch of s) {
-    void ch;
-    n += 1;
-  }
-  return n;
+  return Array.from(s).length;
 }
 
 /** Unicode whitespace trim, as the server does before checking length. */
