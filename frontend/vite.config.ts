@@ -25,5 +25,6 @@ export default defineConfig({
     setupFiles: ['./src/test/setup.ts'],
     include: ['src/**/*.test.{ts,tsx}'],
     restoreMocks: true,
+    env: { TZ: 'Asia/Tokyo' },
   },
 });

@@ -42,7 +42,7 @@ export function Composer({ onSend, maxLength, rateLimitedUntil, counterThreshold
   };
 
   return (
-    <form className="composer" onSubmit={onSubmit} aria-label={t('chat.messageLabel')}>
+    <form className="composer" onSubmit={onSubmit}>
       <label htmlFor={id} className="visually-hidden">
         {t('chat.messageLabel')}
       </label>
