@@ -30,9 +30,15 @@ export default tseslint.config(
     rules: { 'react-refresh/only-export-components': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
   },
   {
-    files: ['*.{js,mjs}', 'scripts/**/*.mjs', 'e2e/**/*.mjs'],
+    files: ['*.{js,mjs}', 'scripts/**/*.mjs'],
     extends: [js.configs.recommended],
     languageOptions: { ecmaVersion: 2022, sourceType: 'module', globals: globals.node },
+  },
+  {
+    // e2e code runs in Node and, inside page.evaluate callbacks, in the browser.
+    files: ['e2e/**/*.mjs'],
+    extends: [js.configs.recommended],
+    languageOptions: { ecmaVersion: 2022, sourceType: 'module', globals: { ...globals.node, ...globals.browser } },
   },
   {
     files: ['vite.config.ts'],
