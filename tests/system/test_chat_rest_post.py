@@ -226,3 +226,20 @@ def test_order_and_rate_limit_across_instances(stack, extra, nats):
     with pytest.raises(TimeoutError):
         nats.next_msg(timeout=0.3)
     assert [m["id"] for m in history(nats, room, users[0], "limit=200")] == sorted(ok)
+
+
+def test_history_fresh_after_event_with_cache(stack, extra, nats):
+    """§2.5 + P6: a client that receives a frame can fetch it via history at once,
+    whichever instance serves the read (history pages are cached in memory and
+    invalidated by room events)."""
+    extra("chat")
+    room, u = slug(), user()
+    nats.subscribe(f"echochat.chat.room_event.{room}")
+    for i in range(30):
+        for _ in range(3):  # warm the caches of both instances
+            history(nats, room, u, "limit=50")
+        with Nats(stack["NATS_URL"]) as poster:
+            poster.post(room, user(), f"m{i}")
+        frame = json.loads(nats.next_msg(timeout=5).data)
+        for _ in range(3):
+            assert history(nats, room, u, "limit=50")[-1]["id"] == frame["id"], i

@@ -55,6 +55,8 @@ static bool apply(const char *uid, const char *username, const char *avatar, boo
         goto done;
     PQclear(r2);
     ok = db_commit();
+    if (ok)
+        history_cache_flush();
 done:
     PQclear(r);
     if (!ok)

@@ -103,6 +103,26 @@ int chat_post_start(bus_t *bus);
 /* Drops expired client ids and rate windows (housekeeping thread). */
 void chat_post_housekeeping(void);
 
+/* history_cache.c: rendered history pages, invalidated by room versions. */
+typedef struct {
+    size_t bucket;
+    uint64_t version;
+    uint64_t epoch;
+} history_stamp_t;
+/* Reads the room's version; call before querying PostgreSQL. */
+void history_cache_stamp(const char *room, history_stamp_t *out);
+/* Heap copy of the cached body for key when still valid under st, else NULL. */
+char *history_cache_get(const history_stamp_t *st, const char *key, size_t key_len,
+                        size_t *body_len);
+void history_cache_put(const history_stamp_t *st, const char *key, size_t key_len,
+                       const char *body, size_t body_len);
+/* The room's messages changed (call after COMMIT, before publishing). */
+void history_cache_touch_room(const char *room);
+/* Everything may have changed (author renames). */
+void history_cache_flush(void);
+/* Subscribes to every room event and to user_updated (no queue group). */
+int history_cache_start(bus_t *bus);
+
 /* authors.c: echochat.auth.event.user_updated → current author names. */
 int chat_authors_start(bus_t *bus);
 

@@ -154,6 +154,24 @@ static void h_messages(http_req_t *req, http_resp_t *resp, void *ctx)
 
     chat_page_t page;
     chat_page_parse(req->query, &page);
+    /* Cache key: everything the body depends on (room, base URL, page). */
+    char key[1024];
+    int klen = snprintf(key, sizeof key, "%s%c%s%c%d/%d:%" PRId64 "/%d:%" PRId64, slug, 0,
+                        req->base_url, 0, page.limit, page.has_before, page.before,
+                        page.has_after, page.after);
+    bool cacheable = klen > 0 && (size_t)klen < sizeof key;
+    history_stamp_t stamp;
+    history_cache_stamp(slug, &stamp);
+    if (cacheable) {
+        size_t blen;
+        char *cached = history_cache_get(&stamp, key, (size_t)klen, &blen);
+        if (cached) {
+            resp->status = 200;
+            resp->body = cached;
+            resp->body_len = blen;
+            goto cleanup;
+        }
+    }
     char lim[16], a[24], b[24];
     snprintf(lim, sizeof lim, "%d", page.limit + 1);
     snprintf(b, sizeof b, "%" PRId64, page.has_before ? page.before : INT64_MAX);
@@ -195,6 +213,8 @@ static void h_messages(http_req_t *req, http_resp_t *resp, void *ctx)
             cJSON_AddNullToObject(o, "nextAfter");
     }
     http_resp_json(resp, 200, o);
+    if (cacheable)
+        history_cache_put(&stamp, key, (size_t)klen, resp->body, resp->body_len);
     goto cleanup;
 
 unavailable: {

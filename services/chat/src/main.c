@@ -70,7 +70,8 @@ int main(int argc, char **argv)
     if (daemon_start(&d, "chat") != 0)
         goto done;
     if (chat_http_start(d.bus, &cfg) != 0 || chat_rooms_start(d.bus, &cfg) != 0 ||
-        chat_post_start(d.bus) != 0 || chat_authors_start(d.bus) != 0) {
+        chat_post_start(d.bus) != 0 || chat_authors_start(d.bus) != 0 ||
+        history_cache_start(d.bus) != 0) {
         log_error("chat: cannot subscribe to the chat subjects");
         goto done;
     }

@@ -336,6 +336,7 @@ static void post_store(post_t *p, const char *room, const char *content)
         goto unavailable;
     }
     metric_inc(m_stored);
+    history_cache_touch_room(room);
     cJSON *frame = frame_new(content, username, avatar, room, PQgetvalue(r, 0, 0),
                              PQgetvalue(r, 0, 1), p->base_url, p->client_id);
     free(username);
