@@ -2,6 +2,7 @@
  * each hold one), reconnection after loss, parameterised statements only. */
 #include "echo/db.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,29 @@ static atomic_bool g_outage_logged;
 static _Thread_local PGconn *t_conn;
 static _Thread_local char t_sqlstate[6];
 static _Thread_local bool t_in_tx;
+
+/* Threads that end without db_thread_done() (e.g. NATS delivery threads
+ * stopped by bus_close) still close their connection: the key's destructor
+ * runs at thread exit. */
+static pthread_key_t g_conn_key;
+static pthread_once_t g_key_once = PTHREAD_ONCE_INIT;
+
+static void conn_at_thread_exit(void *conn)
+{
+    PQfinish(conn);
+}
+
+static void key_init(void)
+{
+    if (pthread_key_create(&g_conn_key, conn_at_thread_exit) != 0)
+        abort();
+}
+
+static void track_conn(PGconn *c)
+{
+    pthread_once(&g_key_once, key_init);
+    pthread_setspecific(g_conn_key, c);
+}
 
 void db_init(const char *conninfo)
 {
@@ -55,6 +79,7 @@ PGconn *db_conn(void)
         t_in_tx = false;
     }
     t_conn = open_conn();
+    track_conn(t_conn);
     return t_conn;
 }
 
@@ -62,6 +87,7 @@ void db_thread_done(void)
 {
     if (t_conn)
         PQfinish(t_conn);
+    track_conn(NULL);
     t_conn = NULL;
     t_in_tx = false;
 }
