@@ -5,6 +5,7 @@ Messages are seeded straight into chat.messages with psql (fast, and lets a
 test set timestamps and authors), or posted through echochat.chat.message.post.
 """
 
+import json
 import re
 import time
 
@@ -76,7 +77,7 @@ def test_before_item86(nats, db):
     u = user()
     body = hist(nats, room, f"before={seeded[5]}", u=u)[1]
     assert ids(body) == seeded[:5]
-    assert body["hasMore"] is False and body["nextBefore"] is None
+    assert body["hasMore"] is False and body["nextBefore"] == seeded[0]
     assert hist(nats, room, "before=0", u=u)[1]["messages"] == []
     assert hist(nats, room, "before=-3", u=u)[1]["messages"] == []
     assert ids(hist(nats, room, "before=abc", u=u)[1]) == seeded
@@ -92,7 +93,6 @@ def test_paging_backwards_with_next_before(nats, db):
         body = hist(nats, room, query, u=u)[1]
         got = ids(body) + got
         if not body["hasMore"]:
-            assert body["nextBefore"] is None
             break
         assert body["nextBefore"] == ids(body)[0]
         query = f"limit=5&before={body['nextBefore']}"
@@ -109,8 +109,9 @@ def test_after_resync_p8(nats, db):
     assert body["hasMore"] is True and body["nextAfter"] == seeded[8]
     body = hist(nats, room, f"after={body['nextAfter']}&limit=5", u=u)[1]
     assert ids(body) == seeded[9:]
-    assert body["hasMore"] is False and body["nextAfter"] is None
-    assert hist(nats, room, f"after={seeded[-1]}", u=u)[1]["messages"] == []
+    assert body["hasMore"] is False and body["nextAfter"] == seeded[-1]
+    body = hist(nats, room, f"after={seeded[-1]}", u=u)[1]
+    assert body["messages"] == [] and body["nextAfter"] is None and body["nextBefore"] is None
     assert ids(hist(nats, room, "after=abc&limit=3", u=u)[1]) == seeded[-3:]
     assert ids(hist(nats, room, "after=0", u=u)[1]) == seeded
 
@@ -191,13 +192,48 @@ def test_created_at_format_item91(nats, db):
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?\+00:00", live)
 
 
-def test_order_is_by_id_item92(nats, db):
-    """item 92: editing a message timestamp does not change history order."""
+def test_order_follows_edited_timestamps_item92(nats, db):
+    """item 92, superseded by docs/admin-api.md: history is ordered by (created_at, id),
+    so an edited timestamp moves the message; before/after cursors are positions in
+    that order; a cursor that no longer exists falls back to id order."""
     room = slug()
-    seeded = insert_messages(db, room, 3)
+    a, b, c, d = insert_messages(db, room, 4)
     psql(db, "UPDATE chat.messages SET created_at = '2001-01-01 00:00:00+00' WHERE id = :'i';",
-         i=seeded[2])
-    assert ids(hist(nats, room, u=user())[1]) == seeded
+         i=c)
+    u = user()
+    assert ids(hist(nats, room, u=u)[1]) == [c, a, b, d]
+    assert ids(hist(nats, room, f"before={a}", u=u)[1]) == [c]
+    assert ids(hist(nats, room, f"after={c}", u=u)[1]) == [a, b, d]
+    assert ids(hist(nats, room, f"after={a}", u=u)[1]) == [b, d]
+    body = hist(nats, room, "limit=2", u=u)[1]
+    assert ids(body) == [b, d] and body["hasMore"] is True and body["nextBefore"] == b
+    assert ids(hist(nats, room, f"limit=2&before={b}", u=u)[1]) == [c, a]
+    psql(db, "DELETE FROM chat.messages WHERE id = :'i';", i=b)
+    assert ids(hist(nats, room, f"before={b}", u=u)[1]) == [a]      # id < b
+    assert ids(hist(nats, room, f"after={b}", u=u)[1]) == [c, d]    # id > b, in order
+
+
+def test_deleted_account_item129(nats, db):
+    """item 129: deleting a user (auth's user_deleted event) keeps their messages with
+    the stored name and makes their rooms owner-less."""
+    a, b, room = user(), user(), slug()
+    nats.http("GET", f"/api/chat/rooms/{room}/", user=a)
+    nats.post(room, a, "still here")
+    assert hist(nats, room, u=b)[0] == 409
+    nats.publish("echochat.auth.event.user_deleted",
+                 json.dumps({"user_id": a["id"], "username": a["username"]}))
+    nats.flush()
+    deadline = time.time() + 5
+    while time.time() < deadline and hist(nats, room, u=b)[0] != 200:
+        time.sleep(0.05)
+    status, body = hist(nats, room, u=b)
+    assert status == 200
+    assert [(m["username"], m["content"]) for m in body["messages"]] == [(a["username"],
+                                                                         "still here")]
+    details = nats.http("GET", f"/api/chat/rooms/{room}/", user=b)[1]
+    assert details["createdBy"] is None and details["created"] is False
+    assert psql(db, "SELECT count(*) FROM chat.messages WHERE user_id = :'u';",
+                u=a["id"]) == [["0"]]
 
 
 def test_content_verbatim_items102_108(nats):

@@ -1,8 +1,10 @@
-/* Current author names and avatars (api.md 4.13, W7): auth announces every
- * rename or avatar change on echochat.auth.event.user_updated; chat records
- * it in chat.authors and rewrites the author columns of that user's messages
- * and rooms, so history never has to ask auth. One instance handles each
- * event (queue group chat). Runs on the subscription's delivery thread. */
+/* Authors as auth announces them. echochat.auth.event.user_updated (rename,
+ * new avatar; api.md 4.13, W7): recorded in chat.authors and copied into the
+ * author columns of that user's messages and rooms, so history never has to
+ * ask auth. echochat.auth.event.user_deleted (admin.md §2, item 129): the
+ * messages keep their stored name but lose the author link, the user's rooms
+ * become owner-less. One instance handles each event (queue group chat);
+ * handlers run on the subscriptions' delivery threads. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +36,14 @@ static const db_stmt_t st_rooms_set = {
     "UPDATE chat.rooms SET owner_username = $2 WHERE owner_id = $1 "
     "AND owner_username IS DISTINCT FROM $2",
     2};
+
+static const db_stmt_t st_deleted_messages = {
+    "author_deleted_messages", "UPDATE chat.messages SET user_id = NULL WHERE user_id = $1", 1};
+static const db_stmt_t st_deleted_rooms = {
+    "author_deleted_rooms",
+    "UPDATE chat.rooms SET owner_id = NULL, owner_username = NULL WHERE owner_id = $1", 1};
+static const db_stmt_t st_deleted_author = {
+    "author_deleted", "DELETE FROM chat.authors WHERE user_id = $1", 1};
 
 static bool apply(const char *uid, const char *username, const char *avatar, bool has_avatar)
 {
@@ -89,7 +99,48 @@ cleanup:
     cJSON_Delete(ev);
 }
 
+static bool apply_deleted(const char *uid)
+{
+    static const db_stmt_t *const steps[] = {&st_deleted_messages, &st_deleted_rooms,
+                                             &st_deleted_author};
+    const char *params[] = {uid};
+    if (!db_begin())
+        return false;
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        PGresult *r = db_stmt_exec(steps[i], params);
+        if (!r) {
+            db_rollback();
+            return false;
+        }
+        PQclear(r);
+    }
+    if (!db_commit())
+        return false;
+    history_cache_flush();
+    return true;
+}
+
+static void on_user_deleted(bus_t *bus, natsMsg *msg, void *arg)
+{
+    const char *data = natsMsg_GetData(msg);
+    size_t len = (size_t)natsMsg_GetDataLength(msg);
+    cJSON *ev = data ? json_parse(data, len) : NULL;
+    int64_t user_id;
+    if (!cJSON_IsObject(ev) || !json_int(ev, "user_id", &user_id)) {
+        log_warn("authors: malformed user_deleted event ignored");
+        goto cleanup;
+    }
+    char uid[24];
+    snprintf(uid, sizeof uid, "%" PRId64, user_id);
+    if (!apply_deleted(uid) && !apply_deleted(uid))
+        log_error("authors: user %s deleted but their rooms and messages keep the link", uid);
+cleanup:
+    cJSON_Delete(ev);
+}
+
 int chat_authors_start(bus_t *bus)
 {
-    return bus_serve(bus, SUBJ_AUTH_EVENT_USER_UPDATED, QUEUE_CHAT, 1, on_user_updated, NULL);
+    if (bus_serve(bus, SUBJ_AUTH_EVENT_USER_UPDATED, QUEUE_CHAT, 1, on_user_updated, NULL) != 0)
+        return -1;
+    return bus_serve(bus, SUBJ_AUTH_EVENT_USER_DELETED, QUEUE_CHAT, 1, on_user_deleted, NULL);
 }

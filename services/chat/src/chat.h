@@ -60,7 +60,8 @@ typedef struct {
     int64_t after;
 } chat_page_t;
 /* api.md 4.13 + P8: limit absent/invalid → 50, clamped to [1, 200]; before
- * and after ignored when absent/invalid. query is the raw query string. */
+ * and after ignored when absent/invalid (after wins when both are given).
+ * query is the raw query string. */
 void chat_page_parse(const char *query, chat_page_t *out);
 
 typedef enum {
@@ -123,7 +124,7 @@ void history_cache_flush(void);
 /* Subscribes to every room event and to user_updated (no queue group). */
 int history_cache_start(bus_t *bus);
 
-/* authors.c: echochat.auth.event.user_updated → current author names. */
+/* authors.c: user_updated / user_deleted events → author names, links, owners. */
 int chat_authors_start(bus_t *bus);
 
 /* Session user as passed by the gateway; false when absent or malformed. */

@@ -143,6 +143,8 @@ void chat_page_parse(const char *query, chat_page_t *out)
         out->limit = v < 1 ? 1 : v > 200 ? 200 : (int)v;
     out->has_before = query_int(query, "before", &out->before);
     out->has_after = query_int(query, "after", &out->after);
+    if (out->has_after)
+        out->has_before = false;
 }
 
 chat_text_status_t chat_text_check(const char *text, size_t len, long max_length, char **out)

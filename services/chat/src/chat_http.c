@@ -17,20 +17,58 @@
 
 static const chat_config_t *g_cfg;
 
-/* Newest `limit` (+1 to learn hasMore) before an id, newest first. */
-static const db_stmt_t st_history_before = {
-    "history_before",
-    "SELECT id, username, avatar, content, "
-    "(extract(epoch FROM created_at) * 1000000)::int8 FROM chat.messages "
-    "WHERE room = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
-    3};
-/* Oldest `limit` (+1) after an id, optionally below another, oldest first (P8). */
-static const db_stmt_t st_history_after = {
-    "history_after",
-    "SELECT id, username, avatar, content, "
-    "(extract(epoch FROM created_at) * 1000000)::int8 FROM chat.messages "
-    "WHERE room = $1 AND id > $2 AND id < $3 ORDER BY id ASC LIMIT $4",
+/* History order is (created_at, id) (docs/admin-api.md). Every query asks
+ * for limit + 1 rows to learn hasMore, and yields the wanted page first. */
+#define HIST_COLS \
+    "SELECT id, username, avatar, content, (extract(epoch FROM created_at) * 1000000)::int8 " \
+    "FROM chat.messages "
+static const db_stmt_t st_hist_latest = {
+    "hist_latest", HIST_COLS "WHERE room = $1 ORDER BY created_at DESC, id DESC LIMIT $2", 2};
+/* A cursor is a message id; its position is (created_at, id) when it exists in the room. */
+static const db_stmt_t st_hist_cursor = {
+    "hist_cursor", "SELECT created_at FROM chat.messages WHERE id = $1 AND room = $2", 2};
+static const db_stmt_t st_hist_before = {
+    "hist_before",
+    HIST_COLS "WHERE room = $1 AND (created_at, id) < ($2::timestamptz, $3::int8) "
+              "ORDER BY created_at DESC, id DESC LIMIT $4",
     4};
+static const db_stmt_t st_hist_after = {
+    "hist_after",
+    HIST_COLS "WHERE room = $1 AND (created_at, id) > ($2::timestamptz, $3::int8) "
+              "ORDER BY created_at, id LIMIT $4",
+    4};
+/* A cursor that no longer exists (deleted) falls back to id order. */
+static const db_stmt_t st_hist_before_id = {
+    "hist_before_id",
+    HIST_COLS "WHERE room = $1 AND id < $2 ORDER BY created_at DESC, id DESC LIMIT $3", 3};
+static const db_stmt_t st_hist_after_id = {
+    "hist_after_id", HIST_COLS "WHERE room = $1 AND id > $2 ORDER BY created_at, id LIMIT $3", 3};
+
+/* Runs the page query for page on room; NULL on a storage error. */
+static PGresult *history_query(const char *room, const chat_page_t *page)
+{
+    char lim[16], cur[24];
+    snprintf(lim, sizeof lim, "%d", page->limit + 1);
+    if (!page->has_after && !page->has_before) {
+        const char *params[] = {room, lim};
+        return db_stmt_exec(&st_hist_latest, params);
+    }
+    snprintf(cur, sizeof cur, "%" PRId64, page->has_after ? page->after : page->before);
+    const char *cparams[] = {cur, room};
+    PGresult *c = db_stmt_exec(&st_hist_cursor, cparams);
+    if (!c)
+        return NULL;
+    PGresult *res;
+    if (PQntuples(c) == 1) {
+        const char *params[] = {room, PQgetvalue(c, 0, 0), cur, lim};
+        res = db_stmt_exec(page->has_after ? &st_hist_after : &st_hist_before, params);
+    } else {
+        const char *params[] = {room, cur, lim};
+        res = db_stmt_exec(page->has_after ? &st_hist_after_id : &st_hist_before_id, params);
+    }
+    PQclear(c);
+    return res;
+}
 
 static bool slug_ok(const char *slug)
 {
@@ -172,17 +210,7 @@ static void h_messages(http_req_t *req, http_resp_t *resp, void *ctx)
             goto cleanup;
         }
     }
-    char lim[16], a[24], b[24];
-    snprintf(lim, sizeof lim, "%d", page.limit + 1);
-    snprintf(b, sizeof b, "%" PRId64, page.has_before ? page.before : INT64_MAX);
-    if (page.has_after) {
-        snprintf(a, sizeof a, "%" PRId64, page.after);
-        const char *params[] = {slug, a, b, lim};
-        res = db_stmt_exec(&st_history_after, params);
-    } else {
-        const char *params[] = {slug, b, lim};
-        res = db_stmt_exec(&st_history_before, params);
-    }
+    res = history_query(slug, &page);
     if (!res)
         goto unavailable;
 
@@ -197,18 +225,19 @@ static void h_messages(http_req_t *req, http_resp_t *resp, void *ctx)
         cJSON_AddItemToArray(arr, message_json(res, row, req->base_url));
     }
     /* hasMore: more messages exist beyond this page in its direction (older
-     * when paging back, newer when resyncing with `after`). nextBefore /
-     * nextAfter: the parameter value that fetches that next page, else null. */
+     * when paging back, newer when resyncing with `after`). nextBefore is the
+     * oldest message returned, nextAfter (after-paging) the newest. */
     cJSON_AddBoolToObject(o, "hasMore", has_more);
-    if (!page.has_after && has_more)
+    int oldest = page.has_after ? 0 : shown - 1, newest = page.has_after ? shown - 1 : 0;
+    if (shown > 0)
         cJSON_AddNumberToObject(o, "nextBefore",
-                                (double)strtoll(PQgetvalue(res, shown - 1, 0), NULL, 10));
+                                (double)strtoll(PQgetvalue(res, oldest, 0), NULL, 10));
     else
         cJSON_AddNullToObject(o, "nextBefore");
     if (page.has_after) {
-        if (has_more)
+        if (shown > 0)
             cJSON_AddNumberToObject(o, "nextAfter",
-                                    (double)strtoll(PQgetvalue(res, shown - 1, 0), NULL, 10));
+                                    (double)strtoll(PQgetvalue(res, newest, 0), NULL, 10));
         else
             cJSON_AddNullToObject(o, "nextAfter");
     }

@@ -117,7 +117,7 @@ static void test_page(void **state)
     assert_true(p.has_before);
     assert_int_equal(p.before, 0);
     assert_int_equal(p.limit, 10);
-    p = page("after=17");
+    p = page("after=17&before=30");
     assert_true(p.has_after);
     assert_int_equal(p.after, 17);
     assert_false(p.has_before);
