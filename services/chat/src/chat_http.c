@@ -24,25 +24,28 @@ static const chat_config_t *g_cfg;
     "FROM chat.messages "
 static const db_stmt_t st_hist_latest = {
     "hist_latest", HIST_COLS "WHERE room = $1 ORDER BY created_at DESC, id DESC LIMIT $2", 2};
-/* A cursor is a message id; its position is (created_at, id) when it exists in the room. */
-static const db_stmt_t st_hist_cursor = {
-    "hist_cursor", "SELECT created_at FROM chat.messages WHERE id = $1 AND room = $2", 2};
+/* A cursor is a message id; its position is (created_at, id) when it exists
+ * in the room, else (deleted) the cursor falls back to id order. One
+ * statement does both: the first branch finds nothing when the cursor is
+ * missing (a NULL position compares as unknown), the second runs only then
+ * (a one-time filter), so there is a single round trip per page. */
+#define HIST_CURSOR_TS "(SELECT c.created_at FROM chat.messages c WHERE c.id = $2 AND c.room = $1)"
+#define HIST_CURSOR_GONE \
+    "NOT EXISTS (SELECT 1 FROM chat.messages c WHERE c.id = $2 AND c.room = $1)"
 static const db_stmt_t st_hist_before = {
     "hist_before",
-    HIST_COLS "WHERE room = $1 AND (created_at, id) < ($2::timestamptz, $3::int8) "
-              "ORDER BY created_at DESC, id DESC LIMIT $4",
-    4};
+    "(" HIST_COLS "WHERE room = $1 AND (created_at, id) < (" HIST_CURSOR_TS ", $2::int8) "
+    "ORDER BY created_at DESC, id DESC LIMIT $3) UNION ALL "
+    "(" HIST_COLS "WHERE room = $1 AND id < $2::int8 AND " HIST_CURSOR_GONE " "
+    "ORDER BY created_at DESC, id DESC LIMIT $3)",
+    3};
 static const db_stmt_t st_hist_after = {
     "hist_after",
-    HIST_COLS "WHERE room = $1 AND (created_at, id) > ($2::timestamptz, $3::int8) "
-              "ORDER BY created_at, id LIMIT $4",
-    4};
-/* A cursor that no longer exists (deleted) falls back to id order. */
-static const db_stmt_t st_hist_before_id = {
-    "hist_before_id",
-    HIST_COLS "WHERE room = $1 AND id < $2 ORDER BY created_at DESC, id DESC LIMIT $3", 3};
-static const db_stmt_t st_hist_after_id = {
-    "hist_after_id", HIST_COLS "WHERE room = $1 AND id > $2 ORDER BY created_at, id LIMIT $3", 3};
+    "(" HIST_COLS "WHERE room = $1 AND (created_at, id) > (" HIST_CURSOR_TS ", $2::int8) "
+    "ORDER BY created_at, id LIMIT $3) UNION ALL "
+    "(" HIST_COLS "WHERE room = $1 AND id > $2::int8 AND " HIST_CURSOR_GONE " "
+    "ORDER BY created_at, id LIMIT $3)",
+    3};
 
 /* Runs the page query for page on room; NULL on a storage error. */
 static PGresult *history_query(const char *room, const chat_page_t *page)
@@ -54,20 +57,8 @@ static PGresult *history_query(const char *room, const chat_page_t *page)
         return db_stmt_exec(&st_hist_latest, params);
     }
     snprintf(cur, sizeof cur, "%" PRId64, page->has_after ? page->after : page->before);
-    const char *cparams[] = {cur, room};
-    PGresult *c = db_stmt_exec(&st_hist_cursor, cparams);
-    if (!c)
-        return NULL;
-    PGresult *res;
-    if (PQntuples(c) == 1) {
-        const char *params[] = {room, PQgetvalue(c, 0, 0), cur, lim};
-        res = db_stmt_exec(page->has_after ? &st_hist_after : &st_hist_before, params);
-    } else {
-        const char *params[] = {room, cur, lim};
-        res = db_stmt_exec(page->has_after ? &st_hist_after_id : &st_hist_before_id, params);
-    }
-    PQclear(c);
-    return res;
+    const char *params[] = {room, cur, lim};
+    return db_stmt_exec(page->has_after ? &st_hist_after : &st_hist_before, params);
 }
 
 static bool slug_ok(const char *slug)
