@@ -107,8 +107,8 @@ static int log_in(call_t *c, const user_t *u)
     const char *old = c->cookie_hashed ? c->cookie_hash : NULL;
     if (session_create(u->id, old, sid) != 0)
         return -1;
-    if (c->session == SESSION_FOUND)
-        events_session_revoked(c->app->bus, c->user.id, c->cookie_hash, "logout");
+    if (c->session == SESSION_FOUND) /* the replaced id stops resolving */
+        events_session_revoked(c->app->bus, c->user.id, c->cookie_hash, "login");
     cookie_set_session(c->resp, sid, c->app->cfg.session_cookie_secure, c->now);
     c->session_cookie_written = true;
     return http_issue_csrf(c, secret);
