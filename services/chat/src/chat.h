@@ -110,6 +110,8 @@ typedef struct {
     uint64_t version;
     uint64_t epoch;
 } history_stamp_t;
+/* Registers the cache metrics; call before daemon_start. */
+void history_cache_init(void);
 /* Reads the room's version; call before querying PostgreSQL. */
 void history_cache_stamp(const char *room, history_stamp_t *out);
 /* Heap copy of the cached body for key when still valid under st, else NULL. */

@@ -26,6 +26,7 @@
 
 #include "chat.h"
 #include "echo/log.h"
+#include "echo/metrics.h"
 #include "echo/room_token.h"
 #include "echo/subjects.h"
 
@@ -48,6 +49,15 @@ static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static cache_entry_t g_slots[CACHE_SLOTS];
 static _Atomic uint64_t g_versions[CACHE_VERSION_BUCKETS];
 static _Atomic uint64_t g_epoch;
+static metric_counter_t *m_hits, *m_misses;
+
+void history_cache_init(void)
+{
+    m_hits = metrics_counter("echochat_chat_history_cache_hits_total", NULL,
+                             "History pages served from the in-memory cache");
+    m_misses = metrics_counter("echochat_chat_history_cache_misses_total", NULL,
+                               "History pages rendered from PostgreSQL");
+}
 
 static uint64_t fnv1a(const char *s, size_t len)
 {
@@ -100,6 +110,7 @@ char *history_cache_get(const history_stamp_t *st, const char *key, size_t key_l
         *body_len = e->body_len;
     }
     pthread_mutex_unlock(&g_lock);
+    metric_inc(out ? m_hits : m_misses);
     return out;
 }
 

@@ -66,6 +66,7 @@ int main(int argc, char **argv)
     chat_config_load(&d.cfgr, &cfg);
     daemon_config_done(&d);
     chat_post_init(&cfg);
+    history_cache_init();
     d.extra_ready = chat_ready;
     if (daemon_start(&d, "chat") != 0)
         goto done;
