@@ -270,9 +270,15 @@ static void post_store(post_t *p, const char *room, const char *content)
     if (!exec_ok(&st_lock, lock_params, NULL))
         goto unavailable;
     p->locked = true;
+    PGconn *locked_on = db_conn();
+    int locked_pid = locked_on ? PQbackendPID(locked_on) : 0;
     if (!db_begin())
         goto unavailable;
     p->in_tx = true;
+    /* db_begin retries on a fresh connection if the old one dropped, and
+     * that one does not hold the room lock: give up rather than break order. */
+    if (db_conn() != locked_on || PQbackendPID(locked_on) != locked_pid)
+        goto unavailable;
 
     if (p->client_id) {
         int d = post_dedup(p);
