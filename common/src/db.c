@@ -14,28 +14,19 @@ static atomic_bool g_outage_logged;
 static _Thread_local PGconn *t_conn;
 static _Thread_local char t_sqlstate[6];
 static _Thread_local bool t_in_tx;
-
-/* Threads that end without db_thread_done() (e.g. NATS delivery threads
- * stopped by bus_close) still close their connection: the key's destructor
- * runs at thread exit. */
+/* Worker threads belong to nats.c and end without telling us: a key
+ * destructor closes their connection when they exit. */
 static pthread_key_t g_conn_key;
 static pthread_once_t g_key_once = PTHREAD_ONCE_INIT;
 
-static void conn_at_thread_exit(void *conn)
+static void close_at_thread_exit(void *conn)
 {
     PQfinish(conn);
 }
 
-static void key_init(void)
+static void make_key(void)
 {
-    if (pthread_key_create(&g_conn_key, conn_at_thread_exit) != 0)
-        abort();
-}
-
-static void track_conn(PGconn *c)
-{
-    pthread_once(&g_key_once, key_init);
-    pthread_setspecific(g_conn_key, c);
+    pthread_key_create(&g_conn_key, close_at_thread_exit);
 }
 
 void db_init(const char *conninfo)
@@ -73,13 +64,14 @@ PGconn *db_conn(void)
 {
     if (t_conn && PQstatus(t_conn) == CONNECTION_OK)
         return t_conn;
+    pthread_once(&g_key_once, make_key);
     if (t_conn) {
         PQfinish(t_conn);
         t_conn = NULL;
         t_in_tx = false;
     }
     t_conn = open_conn();
-    track_conn(t_conn);
+    pthread_setspecific(g_conn_key, t_conn);
     return t_conn;
 }
 
@@ -87,8 +79,9 @@ void db_thread_done(void)
 {
     if (t_conn)
         PQfinish(t_conn);
-    track_conn(NULL);
     t_conn = NULL;
+    pthread_once(&g_key_once, make_key);
+    pthread_setspecific(g_conn_key, NULL);
     t_in_tx = false;
 }
 

@@ -9,16 +9,10 @@
 #include "echo/json.h"
 #include "echo/log.h"
 
-typedef struct serve {
+typedef struct {
     const http_route_t *routes;
     void *ctx;
-    struct serve *next;
 } serve_t;
-
-/* Every serve_t lives until exit; listed here so it stays reachable after
- * bus_close has freed the subscriptions that pointed at it. Appended to at
- * start-up only. */
-static serve_t *g_serves;
 
 static int hexval(char c)
 {
@@ -323,7 +317,6 @@ int http_serve(bus_t *bus, const char *subject, const char *queue, int workers,
         return BUS_ERR;
     sv->routes = routes;
     sv->ctx = ctx;
-    sv->next = g_serves;
-    g_serves = sv;
+    bus_own(bus, sv);
     return bus_serve(bus, subject, queue, workers, on_http, sv);
 }
