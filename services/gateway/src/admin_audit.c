@@ -127,28 +127,6 @@ static void on_part(int status, natsMsg *reply, void *ctx)
     free(m);
 }
 
-static natsMsg *copy_to(natsMsg *src, const char *subject)
-{
-    natsMsg *out = NULL;
-    if (natsMsg_Create(&out, subject, NULL, natsMsg_GetData(src), natsMsg_GetDataLength(src)) !=
-        NATS_OK)
-        return NULL;
-    const char **keys = NULL;
-    int nkeys = 0;
-    if (natsMsgHeader_Keys(src, &keys, &nkeys) == NATS_OK) {
-        for (int i = 0; i < nkeys; i++) {
-            const char *v = NULL;
-            /* The chat copy never carries the raw session cookie. */
-            if (strcmp(keys[i], HTTP_HDR_SESSION_ID) == 0 && strcmp(subject, SUBJ_AUTH_HTTP) != 0)
-                continue;
-            if (natsMsgHeader_Get(src, keys[i], &v) == NATS_OK && v)
-                natsMsgHeader_Set(out, keys[i], v);
-        }
-        free((void *)keys);
-    }
-    return out;
-}
-
 void admin_audit_forward(gateway_t *gw, http_pending_t *p, natsMsg *envelope)
 {
     merge_t *m = calloc(1, sizeof *m);
@@ -168,7 +146,10 @@ void admin_audit_forward(gateway_t *gw, http_pending_t *p, natsMsg *envelope)
     const char *subjects[SOURCES] = {SUBJ_AUTH_HTTP, SUBJ_CHAT_HTTP};
     natsMsg *msgs[SOURCES];
     for (int i = 0; i < SOURCES; i++)
-        msgs[i] = copy_to(envelope, subjects[i]);
+        msgs[i] = bus_msg_copy(envelope, subjects[i], NULL);
+    /* chat never sees the raw session cookie */
+    if (msgs[1])
+        natsMsgHeader_Delete(msgs[1], HTTP_HDR_SESSION_ID);
     natsMsg_Destroy(envelope);
     for (int i = 0; i < SOURCES; i++) {
         part_t *part = calloc(1, sizeof *part);

@@ -328,7 +328,7 @@ static void forward(http_pending_t *p)
     else
         snprintf(base_url, sizeof base_url, "%s://%s", secure ? "https" : "http", host ? host : "");
 
-    natsMsg *m = bus_msg_new(p->subject, p->body, p->body_len);
+    natsMsg *m = bus_msg_new_request(gw->bus, p->subject, p->body, p->body_len);
     if (!m) {
         complete_json(p, 500, "{\"error\": \"Internal error\", \"code\": \"internal\"}");
         return;
