@@ -41,8 +41,9 @@ export function MessageEditor({ message, onClose, onSaved, now = Date.now }: Mes
     if (text === '') problems.content = t('admin.messages.contentEmpty');
     else if (codePointLength(text) > messageMaxLength) problems.content = t('chat.tooLong', { max: messageMaxLength });
     const patch: MessagePatch = {};
-    if (when !== initialLocal) {
-      const ms = localInputToMs(when);
+    const ms = localInputToMs(when);
+    // Browsers normalise the value (e.g. drop ":00" seconds), so compare instants, not strings.
+    if (ms === null || ms !== localInputToMs(initialLocal)) {
       const problem = timestampProblem(ms, now());
       if (problem === 'invalid' || ms === null) problems.created_at = t('admin.messages.invalidTime');
       else if (problem === 'future') problems.created_at = t('admin.messages.future');

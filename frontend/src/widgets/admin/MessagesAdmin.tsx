@@ -164,8 +164,8 @@ export function MessagesAdmin() {
                 </td>
                 <td className="actions">
                   <button type="button" className="button button--small" onClick={() => setEditing(m)}>
-                    {t('admin.edit')}
-                    <span className="visually-hidden"> #{m.id}</span>
+                    {t('admin.edit')}{' '}
+                    <span className="visually-hidden">#{m.id}</span>
                   </button>
                   <button
                     type="button"
@@ -175,8 +175,8 @@ export function MessagesAdmin() {
                       setDeleting(m);
                     }}
                   >
-                    {t('admin.delete')}
-                    <span className="visually-hidden"> #{m.id}</span>
+                    {t('admin.delete')}{' '}
+                    <span className="visually-hidden">#{m.id}</span>
                   </button>
                 </td>
               </tr>

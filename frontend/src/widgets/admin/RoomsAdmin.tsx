@@ -88,8 +88,8 @@ export function RoomsAdmin() {
                 <td className="num">{r.message_count}</td>
                 <td className="actions">
                   <button type="button" className="button button--small" onClick={() => setEditing(r)}>
-                    {t('admin.edit')}
-                    <span className="visually-hidden"> {r.slug}</span>
+                    {t('admin.edit')}{' '}
+                    <span className="visually-hidden">{r.slug}</span>
                   </button>
                   <button
                     type="button"
@@ -99,8 +99,8 @@ export function RoomsAdmin() {
                       setDeleting(r);
                     }}
                   >
-                    {t('admin.delete')}
-                    <span className="visually-hidden"> {r.slug}</span>
+                    {t('admin.delete')}{' '}
+                    <span className="visually-hidden">{r.slug}</span>
                   </button>
                 </td>
               </tr>

@@ -149,8 +149,8 @@ export function UsersAdmin() {
                 <td>{stamp(u.last_seen)}</td>
                 <td>
                   <button type="button" className="button button--small" onClick={() => setEditing(u)}>
-                    {t('admin.edit')}
-                    <span className="visually-hidden"> {u.username}</span>
+                    {t('admin.edit')}{' '}
+                    <span className="visually-hidden">{u.username}</span>
                   </button>
                 </td>
               </tr>
