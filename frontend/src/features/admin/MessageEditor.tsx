@@ -95,7 +95,14 @@ export function MessageEditor({ message, onClose, onSaved, now = Date.now }: Mes
             min={min}
             max={max}
             value={when}
-            onChange={(e) => setWhen(e.target.value)}
+            onChange={(e) => {
+              setWhen(e.target.value);
+              setFields((f) => {
+                const rest = { ...f };
+                delete rest.created_at;
+                return rest;
+              });
+            }}
             aria-invalid={fields.created_at ? true : undefined}
             aria-describedby={fields.created_at ? 'message-time-err message-time-hint' : 'message-time-hint'}
           />
