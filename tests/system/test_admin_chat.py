@@ -376,7 +376,7 @@ def test_timestamp_edit_moves_message_in_history_and_cursors(stack, superuser, n
     assert entries[0]["changes"] == {"created_at": [old, "1999-12-31T22:00:00+00:00"]}
     entries = audit(nats, su, object_type="message", object_id=b, action="delete")["results"]
     assert len(entries) == 1 and entries[0]["changes"]["content"] == ["m2", None]
-    entries = audit(nats, su, object_id=e)["results"]
+    entries = audit(nats, su, object_type="message", object_id=e)["results"]
     assert entries[0]["changes"] == {"content": ["m5", "edited text"]}
     assert entries[0]["object_label"] == "edited text"
 
@@ -439,9 +439,10 @@ def test_audit_filters_and_cursor(stack, superuser, nats):
     assert [e["action"] for e in seen] == ["update"] * 5 + ["create"]
     ats = [e["at"] for e in seen]
     assert ats == sorted(ats, reverse=True) and len(set(ats)) == 6
-    assert audit(nats, su, object_id=room["id"], action="update", since=ats[1].replace("+", "%2B"))[
-        "results"] == seen[:2]
-    assert audit(nats, su, object_id=room["id"], until=ats[4].replace("+", "%2B"))["results"] == seen[4:]
+    assert audit(nats, su, object_type="room", object_id=room["id"], action="update",
+                 since=ats[1].replace("+", "%2B"))["results"] == seen[:2]
+    assert audit(nats, su, object_type="room", object_id=room["id"],
+                 until=ats[4].replace("+", "%2B"))["results"] == seen[4:]
     assert audit(nats, su, object_type="user")["results"] == []
     assert audit(nats, su, actor=uname("nobody"))["results"] == []
     for q, param in (("action=rename", "action"), ("object_type=group", "object_type"),
