@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "echo/log.h"
+#include "echo/metrics.h"
 
 #define PENDING_BUCKETS 4096
 
@@ -45,6 +46,9 @@ struct bus {
     serve_ctx_t *serves;
     pthread_t timer;
     bool timer_started;
+    metric_counter_t *handled;
+    metric_histogram_t *handle_time;
+    metric_counter_t *request_failures;
     volatile bool stopping;
 };
 
@@ -106,6 +110,7 @@ static void on_inbox_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg
         return;
     }
     if (natsMsg_IsNoResponders(msg)) {
+        metric_inc(bus->request_failures);
         natsMsg_Destroy(msg);
         p->cb(BUS_NO_RESPONDERS, NULL, p->ctx);
     } else {
@@ -143,6 +148,7 @@ static void *timer_main(void *arg)
         while (expired) {
             pending_t *p = expired;
             expired = p->next;
+            metric_inc(bus->request_failures);
             p->cb(BUS_TIMEOUT, NULL, p->ctx);
             free(p);
         }
@@ -156,6 +162,12 @@ int bus_open(bus_t **out, const char *url, const char *client_name)
     if (!bus)
         return BUS_ERR;
     pthread_mutex_init(&bus->lock, NULL);
+    bus->handled = metrics_counter("echochat_nats_messages_handled_total", NULL,
+                                   "NATS requests and events handled by this process.");
+    bus->handle_time = metrics_histogram("echochat_nats_handler_duration_seconds", NULL,
+                                         "Time spent handling one NATS message.");
+    bus->request_failures = metrics_counter("echochat_nats_request_failures_total", NULL,
+                                            "Outgoing NATS requests that got no answer.");
     natsStatus s = natsOptions_Create(&bus->opts);
     if (s == NATS_OK)
         s = natsOptions_SetURL(bus->opts, url);
@@ -291,9 +303,12 @@ natsMsg *bus_msg_new(const char *subject, const char *data, size_t len)
 static void on_served_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
 {
     serve_ctx_t *sc = closure;
+    double start = metrics_now();
     log_set_request_id(bus_header(msg, BUS_HDR_REQUEST_ID));
     sc->fn(sc->bus, msg, sc->ctx);
     log_set_request_id(NULL);
+    metric_inc(sc->bus->handled);
+    metric_observe(sc->bus->handle_time, metrics_now() - start);
     natsMsg_Destroy(msg);
 }
 
@@ -408,6 +423,8 @@ int bus_request_msg(bus_t *bus, natsMsg *msg, int timeout_ms, natsMsg **reply)
         natsMsgHeader_Set(msg, BUS_HDR_REQUEST_ID, rid);
     natsStatus s = natsConnection_RequestMsg(reply, bus->nc, msg, timeout_ms);
     natsMsg_Destroy(msg);
+    if (s != NATS_OK || (*reply && natsMsg_IsNoResponders(*reply)))
+        metric_inc(bus->request_failures);
     if (s == NATS_OK && *reply && natsMsg_IsNoResponders(*reply)) {
         natsMsg_Destroy(*reply);
         *reply = NULL;

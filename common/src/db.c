@@ -20,6 +20,11 @@ void db_init(const char *conninfo)
     g_conninfo = conninfo ? strdup(conninfo) : NULL;
 }
 
+/* Server notices ("schema already exists, skipping") are not our logs. */
+static void ignore_notice(void *arg, const char *message)
+{
+}
+
 static PGconn *open_conn(void)
 {
     if (!g_conninfo)
@@ -34,6 +39,7 @@ static PGconn *open_conn(void)
         PQfinish(c);
         return NULL;
     }
+    PQsetNoticeProcessor(c, ignore_notice, NULL);
     if (atomic_exchange(&g_outage_logged, false))
         log_info("postgres: connected");
     return c;

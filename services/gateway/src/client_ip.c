@@ -1,37 +1,28 @@
-/* Client IP derivation: CIDR trust list and the X-Forwarded-For walk
- * (see client_ip.h for the rules and why they are what they are). */
+/* Client IP derivation: CIDR matching of trusted proxies and the
+ * X-Forwarded-For walk from the right. */
 #include "client_ip.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Parses s[0..len) into family/addr; folds ::ffff:a.b.c.d to IPv4. */
-static bool client_ip_parse(const char *s, size_t len, int *family, unsigned char addr[16])
+struct client_ip_net {
+    int family;
+    unsigned char addr[16];
+    int prefix;
+    struct client_ip_net *next;
+};
+
+/* IPv4-mapped IPv6 peers (::ffff:a.b.c.d) are compared as IPv4. */
+static bool parse_addr(const char *s, int *family, unsigned char *addr)
 {
-    char buf[64];
-    while (len && (*s == ' ' || *s == '\t')) {
-        s++;
-        len--;
+    if (inet_pton(AF_INET, s, addr) == 1) {
+        *family = AF_INET;
+        return true;
     }
-    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
-        len--;
-    if (len == 0 || len >= sizeof buf)
-        return false;
-    if (s[0] == '[') { /* "[v6]" or "[v6]:port" */
-        const char *close = memchr(s, ']', len);
-        if (!close)
-            return false;
-        size_t rest = len - (size_t)(close - s) - 1;
-        if (rest && close[1] != ':')
-            return false;
-        len = (size_t)(close - s) - 1;
-        s++;
-    }
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    if (inet_pton(AF_INET6, buf, addr) == 1) {
+    if (inet_pton(AF_INET6, s, addr) == 1) {
         static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
         if (memcmp(addr, mapped, 12) == 0) {
             memmove(addr, addr + 12, 4);
@@ -41,139 +32,136 @@ static bool client_ip_parse(const char *s, size_t len, int *family, unsigned cha
         }
         return true;
     }
-    char *colon = strchr(buf, ':');
-    if (colon) { /* "a.b.c.d:port" */
-        for (const char *p = colon + 1; *p; p++)
-            if (*p < '0' || *p > '9')
-                return false;
-        *colon = '\0';
-    }
-    if (inet_pton(AF_INET, buf, addr) == 1) {
-        *family = AF_INET;
-        return true;
-    }
     return false;
 }
 
-bool client_ip_canonical(const char *s, size_t len, char *out, size_t out_len)
+client_ip_net_t *client_ip_nets_parse(char *const *cidrs, const char **bad)
 {
-    int family;
-    unsigned char addr[16];
-    if (!client_ip_parse(s, len, &family, addr))
-        return false;
-    return inet_ntop(family, addr, out, (socklen_t)out_len) != NULL;
-}
-
-int client_ip_trust_parse(client_ip_trust_t *out, char *const *list, char *err, size_t err_len)
-{
-    size_t n = 0;
-    while (list && list[n])
-        n++;
-    out->nets = n ? calloc(n, sizeof *out->nets) : NULL;
-    out->count = 0;
-    if (n && !out->nets) {
-        snprintf(err, err_len, "out of memory");
-        return -1;
-    }
-    for (size_t i = 0; i < n; i++) {
-        const char *item = list[i];
-        const char *slash = strchr(item, '/');
-        size_t alen = slash ? (size_t)(slash - item) : strlen(item);
-        client_ip_net_t *net = &out->nets[i];
-        if (!client_ip_parse(item, alen, &net->family, net->addr) || memchr(item, '[', alen)) {
-            snprintf(err, err_len, "'%s' is not an address or CIDR", item);
+    client_ip_net_t *head = NULL;
+    for (char *const *c = cidrs; c && *c; c++) {
+        char buf[80];
+        snprintf(buf, sizeof buf, "%s", *c);
+        char *slash = strchr(buf, '/');
+        int prefix = -1;
+        if (slash) {
+            *slash = '\0';
+            char *end = NULL;
+            prefix = (int)strtol(slash + 1, &end, 10);
+            if (!*(slash + 1) || *end)
+                prefix = -2;
+        }
+        client_ip_net_t *n = calloc(1, sizeof *n);
+        if (!n)
+            abort();
+        if (prefix == -2 || !parse_addr(buf, &n->family, n->addr)) {
+            free(n);
             goto fail;
         }
-        int max = net->family == AF_INET ? 32 : 128;
-        /* An IPv4-mapped network written in IPv6 form keeps IPv6 prefix bits. */
-        bool mapped = net->family == AF_INET && strchr(item, ':') != NULL;
-        net->prefix = max;
-        if (slash) {
-            char *end = NULL;
-            long p = strtol(slash + 1, &end, 10);
-            if (!slash[1] || *end || p < 0 || p > (mapped ? 128 : max)) {
-                snprintf(err, err_len, "'%s' has a bad prefix length", item);
-                goto fail;
-            }
-            net->prefix = mapped ? (int)(p >= 96 ? p - 96 : 0) : (int)p;
+        int max = n->family == AF_INET ? 32 : 128;
+        n->prefix = prefix < 0 ? max : prefix;
+        if (n->prefix > max) {
+            free(n);
+            goto fail;
         }
-        out->count++;
+        n->next = head;
+        head = n;
+        continue;
+    fail:
+        *bad = *c;
+        client_ip_nets_free(head);
+        return NULL;
     }
-    return 0;
-fail:
-    client_ip_trust_free(out);
-    return -1;
+    if (!head) { /* an empty list trusts nobody; keep a non-NULL sentinel */
+        head = calloc(1, sizeof *head);
+        if (!head)
+            abort();
+        head->family = -1;
+    }
+    return head;
 }
 
-void client_ip_trust_free(client_ip_trust_t *t)
+void client_ip_nets_free(client_ip_net_t *nets)
 {
-    free(t->nets);
-    t->nets = NULL;
-    t->count = 0;
+    while (nets) {
+        client_ip_net_t *next = nets->next;
+        free(nets);
+        nets = next;
+    }
 }
 
-static bool client_ip_net_contains(const client_ip_net_t *net, int family, const unsigned char *addr)
+bool client_ip_trusted(const client_ip_net_t *nets, const char *ip)
 {
-    if (net->family != family)
+    int family;
+    unsigned char addr[16];
+    if (!ip || !parse_addr(ip, &family, addr))
         return false;
-    int full = net->prefix / 8, rest = net->prefix % 8;
-    if (memcmp(net->addr, addr, (size_t)full) != 0)
-        return false;
-    if (rest == 0)
+    for (const client_ip_net_t *n = nets; n; n = n->next) {
+        if (n->family != family)
+            continue;
+        int full = n->prefix / 8, rest = n->prefix % 8;
+        if (memcmp(addr, n->addr, (size_t)full) != 0)
+            continue;
+        if (rest) {
+            unsigned char mask = (unsigned char)(0xFF << (8 - rest));
+            if ((addr[full] & mask) != (n->addr[full] & mask))
+                continue;
+        }
         return true;
-    unsigned char mask = (unsigned char)(0xff << (8 - rest));
-    return (net->addr[full] & mask) == (addr[full] & mask);
-}
-
-static bool client_ip_trusted_bin(const client_ip_trust_t *t, int family, const unsigned char *addr)
-{
-    for (size_t i = 0; i < t->count; i++)
-        if (client_ip_net_contains(&t->nets[i], family, addr))
-            return true;
+    }
     return false;
 }
 
-bool client_ip_is_trusted(const client_ip_trust_t *t, const char *ip)
+bool client_ip_from_sockaddr(const struct sockaddr *sa, char *out, size_t outlen)
 {
-    int family;
-    unsigned char addr[16];
-    return ip && client_ip_parse(ip, strlen(ip), &family, addr) &&
-           client_ip_trusted_bin(t, family, addr);
+    if (!sa)
+        return false;
+    if (sa->sa_family == AF_INET)
+        return inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out,
+                         (socklen_t)outlen) != NULL;
+    if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+        if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
+            return inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], out, (socklen_t)outlen) != NULL;
+        return inet_ntop(AF_INET6, &s6->sin6_addr, out, (socklen_t)outlen) != NULL;
+    }
+    return false;
 }
 
-bool client_ip_resolve(const client_ip_trust_t *t, const char *peer, const char *xff, char *out,
-                       size_t out_len)
+/* Trims spaces around xff[start, end) into buf; false if not an address. */
+static bool xff_entry(const char *s, size_t len, char *buf, size_t buflen)
 {
+    while (len && (*s == ' ' || *s == '\t')) {
+        s++;
+        len--;
+    }
+    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+        len--;
+    if (len == 0 || len >= buflen)
+        return false;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
     int family;
     unsigned char addr[16];
-    if (out_len)
-        out[0] = '\0';
-    if (!peer || !client_ip_parse(peer, strlen(peer), &family, addr))
-        return false;
-    if (!xff || !*xff || !client_ip_trusted_bin(t, family, addr))
-        return inet_ntop(family, addr, out, (socklen_t)out_len) != NULL;
-    /* Walk right to left: each hop was appended by the proxy to its right. */
+    return parse_addr(buf, &family, addr);
+}
+
+void client_ip_resolve(const client_ip_net_t *nets, const char *peer, const char *xff, char *out,
+                       size_t outlen)
+{
+    snprintf(out, outlen, "%s", peer ? peer : "");
+    if (!xff || !client_ip_trusted(nets, peer))
+        return;
     const char *end = xff + strlen(xff);
     while (end > xff) {
-        const char *start = end;
-        while (start > xff && start[-1] != ',')
-            start--;
-        int f;
-        unsigned char a[16];
-        if (!client_ip_parse(start, (size_t)(end - start), &f, a)) {
-            bool blank = true;
-            for (const char *p = start; p < end; p++)
-                if (*p != ' ' && *p != '\t')
-                    blank = false;
-            if (!blank)
-                break; /* garbage: keep the last good hop */
-        } else {
-            family = f;
-            memcpy(addr, a, sizeof addr);
-            if (!client_ip_trusted_bin(t, f, a))
-                break;
-        }
-        end = start > xff ? start - 1 : xff;
+        const char *comma = end;
+        while (comma > xff && comma[-1] != ',')
+            comma--;
+        char entry[64];
+        if (!xff_entry(comma, (size_t)(end - comma), entry, sizeof entry))
+            return; /* garbage in the chain: stop at the last trusted hop's view */
+        snprintf(out, outlen, "%s", entry);
+        if (!client_ip_trusted(nets, entry))
+            return;
+        end = comma > xff ? comma - 1 : xff;
     }
-    return inet_ntop(family, addr, out, (socklen_t)out_len) != NULL;
 }

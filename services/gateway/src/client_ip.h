@@ -1,48 +1,29 @@
-/* Client IP derivation (decisions P12, websocket.md W4): the socket peer, or
- * the rightmost untrusted X-Forwarded-For entry when the peer is a trusted
- * proxy (TRUSTED_PROXIES, CIDR list). Client-supplied CF-Connecting-IP and
- * X-Real-IP are never consulted. Pure functions, usable from any thread;
- * shared by the HTTP and WebSocket fronts. */
-#ifndef GATEWAY_CLIENT_IP_H
-#define GATEWAY_CLIENT_IP_H
+/* Client IP derivation (P12, D1, W4): the socket peer, or the X-Forwarded-For
+ * chain when the peer is a trusted proxy. Client-sent headers are never
+ * trusted on their own. */
+#ifndef CLIENT_IP_H
+#define CLIENT_IP_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/socket.h>
 
-/* Longest canonical text form (INET6_ADDRSTRLEN). */
-#define CLIENT_IP_MAX 46
+typedef struct client_ip_net client_ip_net_t;
 
-typedef struct {
-    int family;              /* AF_INET or AF_INET6 */
-    unsigned char addr[16];  /* network order, 4 or 16 bytes used */
-    int prefix;              /* bits */
-} client_ip_net_t;
+/* Parses a CIDR list ("127.0.0.1/32", "::1", "10.0.0.0/8"); NULL and *bad set
+ * to the first invalid entry on error. */
+client_ip_net_t *client_ip_nets_parse(char *const *cidrs, const char **bad);
+void client_ip_nets_free(client_ip_net_t *nets);
+bool client_ip_trusted(const client_ip_net_t *nets, const char *ip);
 
-typedef struct {
-    client_ip_net_t *nets;
-    size_t count;
-} client_ip_trust_t;
+/* Writes the textual peer address of sa into out. */
+bool client_ip_from_sockaddr(const struct sockaddr *sa, char *out, size_t outlen);
 
-/* Parses a NULL-terminated list of CIDRs ("10.0.0.0/8", "::1/128", or a bare
- * address = host route). On failure returns -1 and names the bad entry in
- * err; *out is left empty. */
-int client_ip_trust_parse(client_ip_trust_t *out, char *const *list, char *err, size_t err_len);
-void client_ip_trust_free(client_ip_trust_t *t);
-
-/* Parses one address (IPv4, IPv6, IPv4-mapped IPv6 is folded to IPv4; an
- * IPv4 "a.b.c.d:port" or "[v6]:port" form is accepted) into its canonical
- * text in out. Returns false when s is not an address. */
-bool client_ip_canonical(const char *s, size_t len, char *out, size_t out_len);
-
-bool client_ip_is_trusted(const client_ip_trust_t *t, const char *ip);
-
-/* The client IP of a request: peer (any textual address) when it is not
- * trusted or xff is NULL/empty; otherwise the X-Forwarded-For chain is
- * walked right to left, skipping trusted hops, and the first untrusted
- * address wins. When every entry is trusted the leftmost one wins; an
- * unparsable entry stops the walk at the last good hop. Returns false only
- * when the peer itself is not an address (out is then ""). */
-bool client_ip_resolve(const client_ip_trust_t *t, const char *peer, const char *xff, char *out,
-                       size_t out_len);
+/* The client address: peer unless it is trusted, in which case the rightmost
+ * untrusted entry of xff (the header value, may be NULL) — entries a client
+ * wrote to the left of what our proxies appended are ignored. Falls back to
+ * the peer when xff has no valid entry. */
+void client_ip_resolve(const client_ip_net_t *nets, const char *peer, const char *xff, char *out,
+                       size_t outlen);
 
 #endif

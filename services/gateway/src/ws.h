@@ -74,7 +74,7 @@ typedef struct ws_conn {
     bool established;
     ws_identity_t *user;
     char session_hash[65]; /* SHA-256 hex of the raw sessionid, "" for none */
-    char ip[CLIENT_IP_MAX];
+    char ip[64];          /* client IP per P12, "" when unknown */
     char *base_url;
     char *room;           /* chat: exact decoded room name */
     size_t room_len;
@@ -135,7 +135,7 @@ struct ws_server {
     struct lws_context *ctx;
     pthread_t thread;
     atomic_bool stop;
-    client_ip_trust_t trust;
+    client_ip_net_t *trusted; /* TRUSTED_PROXIES */
     char gateway_id[64];
 
     /* inbox: any thread → service thread (guarded by a lock in ws_server.c) */

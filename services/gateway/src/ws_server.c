@@ -164,7 +164,7 @@ static void ws_cookie_session(const char *cookies, char *out, size_t out_len)
 static int ws_handshake(ws_server_t *srv, struct lws *wsi, ws_conn_t *c)
 {
     gateway_config_t *cfg = &srv->gw->cfg;
-    char uri[2048], origin[512], peer[CLIENT_IP_MAX + 8], xff[1024], xfh[300], xfp[32], host[300];
+    char uri[2048], origin[512], peer[64], xff[1024], xfh[300], xfp[32], host[300];
     char cookies[4096], sid[256];
     char *room = NULL;
     size_t room_len = 0;
@@ -186,9 +186,8 @@ static int ws_handshake(ws_server_t *srv, struct lws *wsi, ws_conn_t *c)
     peer[0] = '\0';
     lws_get_peer_simple(wsi, peer, sizeof peer);
     bool has_xff = ws_hdr(wsi, WSI_TOKEN_X_FORWARDED_FOR, xff, sizeof xff);
-    if (!client_ip_resolve(&srv->trust, peer, has_xff ? xff : NULL, c->ip, sizeof c->ip))
-        c->ip[0] = '\0';
-    bool trusted = client_ip_is_trusted(&srv->trust, peer);
+    client_ip_resolve(srv->trusted, peer, has_xff ? xff : NULL, c->ip, sizeof c->ip);
+    bool trusted = client_ip_trusted(srv->trusted, peer);
 
     sid[0] = '\0';
     if (ws_hdr(wsi, WSI_TOKEN_HTTP_COOKIE, cookies, sizeof cookies))
@@ -463,19 +462,20 @@ static void ws_server_free(ws_server_t *srv)
         srv->inbox_head = ev->next;
         ws_event_free(ev);
     }
-    client_ip_trust_free(&srv->trust);
+    client_ip_nets_free(srv->trusted);
     free(srv);
 }
 
 int ws_server_start(ws_server_t **out, gateway_t *gw)
 {
-    char err[256];
+    const char *bad = NULL;
     ws_server_t *srv = calloc(1, sizeof *srv);
     if (!srv)
         return -1;
     srv->gw = gw;
-    if (client_ip_trust_parse(&srv->trust, gw->cfg.trusted_proxies, err, sizeof err) != 0) {
-        log_error("TRUSTED_PROXIES: %s", err);
+    srv->trusted = client_ip_nets_parse(gw->cfg.trusted_proxies, &bad);
+    if (!srv->trusted) {
+        log_error("TRUSTED_PROXIES: '%s' is not an address or CIDR", bad ? bad : "?");
         goto fail;
     }
     char host[32] = "gw", rnd[9];

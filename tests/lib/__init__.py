@@ -1,0 +1,1 @@
+"""Helpers for EchoChat system tests: stack (env files, extra instances), rawhttp, ws."""
