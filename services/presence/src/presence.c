@@ -231,6 +231,20 @@ static void presence_on_user_updated(bus_t *bus, natsMsg *msg, void *ctx)
     cJSON_Delete(ev);
 }
 
+/* user_deleted delivery thread: forget the account's last_seen. */
+static void presence_on_user_deleted(bus_t *bus, natsMsg *msg, void *ctx)
+{
+    cJSON *ev = json_parse(natsMsg_GetData(msg), (size_t)natsMsg_GetDataLength(msg));
+    int64_t uid;
+    if (cJSON_IsObject(ev) && json_int(ev, "user_id", &uid)) {
+        char id[32];
+        snprintf(id, sizeof id, "%lld", (long long)uid);
+        const char *params[] = {id};
+        PQclear(db_query("DELETE FROM presence.last_seen WHERE user_id = $1", 1, params));
+    }
+    cJSON_Delete(ev);
+}
+
 int presence_start(presence_t **out, daemon_t *d, const presence_config_t *cfg)
 {
     presence_t *p = calloc(1, sizeof *p);
@@ -256,6 +270,8 @@ int presence_start(presence_t **out, daemon_t *d, const presence_config_t *cfg)
         bus_serve(d->bus, SUBJ_PRESENCE_LAST_SEEN, QUEUE_PRESENCE, 2, presence_on_last_seen, p) !=
             BUS_OK ||
         bus_serve(d->bus, SUBJ_AUTH_EVENT_USER_UPDATED, NULL, 1, presence_on_user_updated, p) !=
+            BUS_OK ||
+        bus_serve(d->bus, SUBJ_AUTH_EVENT_USER_DELETED, NULL, 1, presence_on_user_deleted, p) !=
             BUS_OK)
         goto fail;
     if (pthread_create(&p->timer, NULL, presence_timer_main, p) != 0)

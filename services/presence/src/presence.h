@@ -7,8 +7,6 @@
 
 typedef struct presence presence_t;
 
-#define SUBJ_PRESENCE_LAST_SEEN "echochat.presence.last_seen"
-
 typedef struct {
     int ttl_s;   /* PRESENCE_TTL */
     int grace_s; /* PRESENCE_GRACE (≤ 0: no grace) */
