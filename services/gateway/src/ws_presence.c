@@ -36,6 +36,7 @@ typedef struct ws_pkey {
     int count;
     int64_t last_seen_ms; /* monotonic: connect or ping */
     uint64_t ping_batch;
+    uint64_t created_view; /* views received before the key existed */
     struct ws_pkey *next;
 } ws_pkey_t;
 
@@ -57,6 +58,7 @@ struct ws_presence {
     int64_t last_snapshot_ms;
     /* current view */
     bool have_view;
+    uint64_t views; /* changed views received */
     ws_frame_t *guest_frame, *user_frame;
     char **view_users;
     size_t n_view_users;
@@ -198,6 +200,7 @@ void ws_presence_join(ws_conn_t *c)
                 return;
             }
             k->user = c->user != NULL;
+            k->created_view = p->views;
             *slot = k;
             p->nkeys++;
         }
@@ -214,7 +217,8 @@ void ws_presence_join(ws_conn_t *c)
     }
     /* The first frame must show the socket itself (items 116, 117): send the
      * current view when it already does, else wait for the next one. */
-    bool shown = c->user ? ws_view_has_user(p, c->user->username) : (before > 0 || !c->pkey);
+    bool shown = c->user ? ws_view_has_user(p, c->user->username)
+                         : !c->pkey || (before > 0 && p->views > c->pkey->created_view + 1);
     if (p->have_view && shown) {
         ws_presence_send_view(p, c);
     } else {
@@ -440,6 +444,7 @@ void ws_presence_view(ws_server_t *srv, const char *data, size_t len)
     bool changed = !p->have_view || p->user_frame->len != ulen ||
                    memcmp(p->user_frame->buf + LWS_PRE, ujson, ulen) != 0;
     if (changed) {
+        p->views++;
         ws_view_clear(p);
         p->user_frame = ws_frame_new(ujson, ulen);
         p->guest_frame = ws_frame_new(gjson, glen);
@@ -456,8 +461,10 @@ void ws_presence_view(ws_server_t *srv, const char *data, size_t len)
     if (!p->have_view)
         goto done;
     for (ws_conn_t *c = p->conns; c; c = c->pres_next) {
-        /* An awaiting user waits for a view that contains them. */
-        if (c->awaiting_view && c->user && !ws_view_has_user(p, c->user->username))
+        /* An awaiting socket waits for a view that shows itself: its user,
+         * or for a counted guest at least one guest. */
+        if (c->awaiting_view && (c->user ? !ws_view_has_user(p, c->user->username)
+                                         : c->pkey && guests < 1))
             continue;
         if (changed || c->awaiting_view)
             ws_presence_send_view(p, c);
