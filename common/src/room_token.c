@@ -1,48 +1,58 @@
-/* Room token encoding (see room_token.h): shared by chat (publisher of room
- * events) and the gateway (subscriber), which must agree byte for byte. */
+/* Room name → NATS subject token (see echo/room_token.h). */
 #include "echo/room_token.h"
 
 #include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
 
-static bool room_token_plain(const char *room, size_t len)
+#include "echo/subjects.h"
+
+static bool plain_char(unsigned char c)
 {
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)room[i];
-        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                  c == '_' || c == '-';
-        if (!ok)
-            return false;
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
+}
+
+static size_t token_into(char *out, const char *room, size_t len)
+{
+    bool plain = len > 0;
+    for (size_t i = 0; i < len && plain; i++)
+        plain = plain_char((unsigned char)room[i]);
+    if (plain) {
+        if (out)
+            memcpy(out, room, len);
+        return len;
     }
-    return true;
-}
-
-size_t room_token_size(size_t room_len)
-{
-    return 1 + 2 * room_len + 1;
-}
-
-int room_token(const char *room, size_t room_len, char *out, size_t out_size)
-{
     static const char hex[] = "0123456789abcdef";
-    if (room_len == 0)
-        return -1;
-    if (room_token_plain(room, room_len)) {
-        if (out_size < room_len + 1)
-            return -1;
-        for (size_t i = 0; i < room_len; i++)
-            out[i] = room[i];
-        out[room_len] = '\0';
-        return (int)room_len;
+    if (out) {
+        out[0] = '~';
+        for (size_t i = 0; i < len; i++) {
+            out[1 + 2 * i] = hex[(unsigned char)room[i] >> 4];
+            out[2 + 2 * i] = hex[(unsigned char)room[i] & 15];
+        }
     }
-    if (out_size < room_token_size(room_len))
-        return -1;
-    size_t n = 0;
-    out[n++] = '~';
-    for (size_t i = 0; i < room_len; i++) {
-        unsigned char c = (unsigned char)room[i];
-        out[n++] = hex[c >> 4];
-        out[n++] = hex[c & 15];
-    }
-    out[n] = '\0';
-    return (int)n;
+    return 1 + 2 * len;
+}
+
+static char *prefixed(const char *prefix, const char *room, size_t len)
+{
+    size_t plen = strlen(prefix);
+    size_t n = token_into(NULL, room, len);
+    char *out = malloc(plen + n + 1);
+    if (!out)
+        abort();
+    memcpy(out, prefix, plen);
+    token_into(out + plen, room, len);
+    out[plen + n] = '\0';
+    return out;
+}
+
+char *room_token(const char *room, size_t len)
+{
+    return prefixed("", room, len);
+}
+
+char *room_event_subject(const char *room, size_t len)
+{
+    return prefixed(SUBJ_CHAT_ROOM_EVENT_PREFIX, room, len);
 }

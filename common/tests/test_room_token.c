@@ -1,65 +1,61 @@
-/* Room token: plain names pass through, everything else is hex-encoded. */
+/* Room tokens: plain names pass through, everything else is ~hex (W1). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "echo/room_token.h"
 
-static void plain_names_unchanged(void **state)
+static void expect_token(const char *room, size_t len, const char *want)
 {
-    char out[64];
-    assert_int_equal(room_token("public", 6, out, sizeof out), 6);
-    assert_string_equal(out, "public");
-    assert_int_equal(room_token("My_Room-1", 9, out, sizeof out), 9);
-    assert_string_equal(out, "My_Room-1");
+    char *t = room_token(room, len);
+    assert_string_equal(t, want);
+    free(t);
 }
 
-static void case_is_kept_apart(void **state)
+static void test_plain_names(void **state)
 {
-    char a[64], b[64];
-    room_token("ABC", 3, a, sizeof a);
-    room_token("abc", 3, b, sizeof b);
-    assert_string_not_equal(a, b);
+    expect_token("public", 6, "public");
+    expect_token("ABC_abc-09", 10, "ABC_abc-09");
 }
 
-static void other_names_hex(void **state)
+static void test_other_names_are_hex(void **state)
 {
-    char out[64];
-    assert_int_equal(room_token("a.b", 3, out, sizeof out), 7);
-    assert_string_equal(out, "~612e62");
-    /* "é" = c3 a9: lowercase hex of the UTF-8 bytes */
-    assert_int_equal(room_token("\xc3\xa9", 2, out, sizeof out), 5);
-    assert_string_equal(out, "~c3a9");
-    assert_int_equal(room_token("my room", 7, out, sizeof out), 15);
-    assert_string_equal(out, "~6d7920726f6f6d");
-    /* subject wildcards never reach NATS raw */
-    room_token("*", 1, out, sizeof out);
-    assert_string_equal(out, "~2a");
-    room_token(">", 1, out, sizeof out);
-    assert_string_equal(out, "~3e");
+    expect_token("a.b", 3, "~612e62");
+    expect_token("my room", 7, "~6d7920726f6f6d");
+    expect_token("\xd0\xba", 2, "~d0ba");  /* Cyrillic к */
+    expect_token("a*", 2, "~612a");        /* NATS wildcard never reaches a subject */
+    expect_token(">", 1, "~3e");
+    expect_token("", 0, "~");
 }
 
-static void bounds(void **state)
+static void test_no_collisions_between_kinds(void **state)
 {
-    char out[8];
-    assert_int_equal(room_token("", 0, out, sizeof out), -1);
-    assert_int_equal(room_token("abcdefgh", 8, out, sizeof out), -1);
-    assert_int_equal(room_token("abcdefg", 7, out, sizeof out), 7);
-    assert_int_equal(room_token("a b", 3, out, sizeof out), 7);
-    assert_int_equal(room_token("a bc", 4, out, sizeof out), -1);
-    assert_int_equal((int)room_token_size(4), 10);
+    /* A plain token can never start with '~', so "~61" (hex of "a") is not
+     * the token of any plain name; and the literal room "~61" is hex too. */
+    expect_token("~61", 3, "~7e3631");
+}
+
+static void test_subject(void **state)
+{
+    char *s = room_event_subject("public", 6);
+    assert_string_equal(s, "echochat.chat.room_event.public");
+    free(s);
+    s = room_event_subject("a b", 3);
+    assert_string_equal(s, "echochat.chat.room_event.~612062");
+    free(s);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(plain_names_unchanged),
-        cmocka_unit_test(case_is_kept_apart),
-        cmocka_unit_test(other_names_hex),
-        cmocka_unit_test(bounds),
+        cmocka_unit_test(test_plain_names),
+        cmocka_unit_test(test_other_names_are_hex),
+        cmocka_unit_test(test_no_collisions_between_kinds),
+        cmocka_unit_test(test_subject),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

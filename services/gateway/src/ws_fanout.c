@@ -198,31 +198,33 @@ static void ws_on_event(natsConnection *nc, natsSubscription *sub, natsMsg *msg,
 
 int ws_room_join(ws_server_t *srv, ws_conn_t *c)
 {
-    char token[256];
-    if (room_token(c->room, c->room_len, token, sizeof token) < 0)
-        return -1;
+    char *token = room_token(c->room, c->room_len);
     ws_room_t **slot = ws_room_slot(srv->rooms, token);
     ws_room_t *r = *slot;
     if (!r) {
         r = calloc(1, sizeof *r);
-        if (!r || !(r->token = strdup(token))) {
-            free(r);
+        if (!r) {
+            free(token);
             return -1;
         }
-        char subject[320];
-        snprintf(subject, sizeof subject, "%s%s", SUBJ_CHAT_ROOM_EVENT_PREFIX, token);
+        r->token = token;
+        token = NULL;
+        char *subject = room_event_subject(c->room, c->room_len);
         natsStatus s = natsConnection_Subscribe(&r->sub, srv->nc, subject, ws_on_room_event, srv);
         if (s == NATS_OK)
             s = natsSubscription_SetPendingLimits(r->sub, -1, 256 * 1024 * 1024);
         if (s != NATS_OK) {
             log_error("ws: cannot subscribe %s: %s", subject, natsStatus_GetText(s));
             natsSubscription_Destroy(r->sub);
+            free(subject);
             free(r->token);
             free(r);
             return -1;
         }
+        free(subject);
         *slot = r;
     }
+    free(token);
     c->room_ref = r;
     c->room_prev = NULL;
     c->room_next = r->members;

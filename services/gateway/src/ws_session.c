@@ -248,20 +248,27 @@ int ws_session_resolve(ws_server_t *srv, const char *session_id, ws_identity_t *
         goto done;
     }
     cJSON *ans = json_parse(natsMsg_GetData(reply), (size_t)natsMsg_GetDataLength(reply));
-    if (!cJSON_IsObject(ans)) {
-        log_warn("ws: malformed session resolve reply");
+    const cJSON *ju = cJSON_IsObject(ans) ? cJSON_GetObjectItemCaseSensitive(ans, "user") : NULL;
+    if (!ju) { /* {"error": "unavailable"}: an outage is neither a guest nor cached */
+        log_warn("ws: session resolve answered without a user: auth unavailable");
         cJSON_Delete(ans);
         goto done;
     }
-    ws_identity_t *u = ws_identity_from_json(cJSON_GetObjectItemCaseSensitive(ans, "user"));
+    ws_identity_t *u = ws_identity_from_json(ju);
+    int64_t ttl = u ? WS_SESSION_TTL_MS : WS_GUEST_TTL_MS, expires_at;
+    if (u && json_int(ans, "expires_at", &expires_at)) { /* never cache past the session's end */
+        int64_t left = expires_at * 1000 - ws_wall_ms();
+        if (left < ttl)
+            ttl = left > 0 ? left : 0;
+    }
     cJSON_Delete(ans);
-    e = calloc(1, sizeof *e);
+    e = ttl > 0 ? calloc(1, sizeof *e) : NULL;
     if (e && (e->key = strdup(hash_hex))) {
         e->user = u;
         if (u)
             u->refs++;
         e->user_id = u ? u->id : -1;
-        e->expires_ms = now + (u ? WS_SESSION_TTL_MS : WS_GUEST_TTL_MS);
+        e->expires_ms = now + ttl;
         ws_cache_put(&srv->sessions->sessions, e);
     } else {
         free(e);
@@ -278,12 +285,14 @@ done:
 int ws_room_access(ws_server_t *srv, const char *room, size_t room_len, ws_identity_t *user,
                    int *status)
 {
-    char token[256], key[300];
+    char key[300];
     *status = 403;
     /* Names that are not UTF-8 can be no slug; long ones no valid room. */
-    if (!text_valid_utf8(room, room_len) || room_token(room, room_len, token, sizeof token) < 0)
+    if (!text_valid_utf8(room, room_len) || room_len > 100)
         return 0;
+    char *token = room_token(room, room_len);
     snprintf(key, sizeof key, "%s\n%lld", token, user ? user->id : -1LL);
+    free(token);
     int64_t now = ws_now_ms();
     ws_centry_t *e = ws_cache_get(&srv->sessions->access, key, now);
     if (e) {
