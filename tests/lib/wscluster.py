@@ -127,3 +127,79 @@ class Watcher:
                 self.last = self.ws.recv_json(min(0.2, deadline - now))
             except TimeoutError:
                 pass
+
+
+_ip_counter = [0]
+
+
+def register(stack, username=None, password="pass12345"):
+    """A freshly registered, logged-in user: (username, lib.rawhttp.Client).
+    Each user registers from its own X-Forwarded-For address so the auth rate
+    limit (10 per IP per minute) never trips."""
+    import random
+    import string
+    from lib.rawhttp import Client
+    _ip_counter[0] += 1
+    ip = f"10.{random.randint(100, 250)}.{_ip_counter[0] // 250}.{_ip_counter[0] % 250 + 1}"
+    name = username or "ws" + "".join(random.choices(string.ascii_lowercase + string.digits, k=10))
+    c = Client(stack.public_url, forwarded_for=ip)
+    c.csrf()
+    r = c.post("/api/auth/register/", json={"username": name, "password1": password,
+                                             "password2": password})
+    assert r.status == 201, r
+    assert "sessionid" in c.cookies, r
+    return name, c
+
+
+def oversize_close_code(ws_url, path, origin, size=64 * 1024 + 1):
+    """Sends one text frame of `size` bytes over a raw socket and returns the
+    close code the server answers with (None if it just drops the TCP
+    connection). websocket-client may report 1006 when the server closes
+    while its send is still in flight, so this reads the wire directly."""
+    import base64
+    import os
+    import socket
+    import struct
+    host, port = ws_url.split("//", 1)[1].rsplit(":", 1)
+    s = socket.create_connection((host, int(port)), timeout=5)
+    try:
+        key = base64.b64encode(os.urandom(16)).decode()
+        s.sendall((f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+                   f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                   f"Sec-WebSocket-Version: 13\r\nOrigin: {origin}\r\n\r\n").encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += s.recv(4096)
+        assert head.startswith(b"HTTP/1.1 101"), head
+        rest = head.split(b"\r\n\r\n", 1)[1]
+        mask = b"\x01\x02\x03\x04"
+        payload = bytes(b ^ mask[i % 4] for i, b in enumerate(b"x" * size))
+        try:
+            s.sendall(b"\x81\xff" + struct.pack(">Q", size) + mask + payload)
+        except OSError:
+            pass
+        data = rest
+        while True:  # skip data frames (e.g. presence views) until the close frame
+            while len(data) < 2:
+                chunk = s.recv(4096)
+                if not chunk:
+                    return None
+                data += chunk
+            op, ln = data[0] & 0x0F, data[1] & 0x7F
+            hl = 2 + (2 if ln == 126 else 8 if ln == 127 else 0)
+            while len(data) < hl:
+                data += s.recv(4096)
+            if ln == 126:
+                ln = struct.unpack(">H", data[2:4])[0]
+            elif ln == 127:
+                ln = struct.unpack(">Q", data[2:10])[0]
+            while len(data) < hl + ln:
+                chunk = s.recv(4096)
+                if not chunk:
+                    return None
+                data += chunk
+            if op == 0x8:
+                return struct.unpack(">H", data[hl:hl + 2])[0] if ln >= 2 else 1005
+            data = data[hl + ln:]
+    finally:
+        s.close()

@@ -25,7 +25,7 @@
 #define WS_QUEUE_MAX 256         /* frames queued per socket before it is cut (1008) */
 #define WS_MAX_AGE_S (24 * 3600) /* connection age cap (config.md §3) */
 #define WS_POST_TIMEOUT_MS 2000  /* chat post budget before {"error": "unavailable"} */
-#define WS_POST_INFLIGHT_MAX 16  /* unanswered posts per socket; more are dropped */
+#define WS_POST_QUEUE_MAX 64     /* posts waiting per socket; more get rate_limited */
 #define WS_FLOOD_BURST 40.0      /* inbound frames a socket may send at once ... */
 #define WS_FLOOD_RATE 10.0       /* ... refilled per second; excess frames are dropped */
 #define WS_CLOSE_REVOKED 4401
@@ -63,6 +63,7 @@ void ws_identity_unref(ws_identity_t *u);
 int ws_identity_update(ws_identity_t *u, const char *username, const char *avatar);
 
 struct ws_room;
+struct ws_post;
 struct ws_pkey;
 typedef struct ws_server ws_server_t;
 
@@ -82,7 +83,11 @@ typedef struct ws_conn {
     /* chat */
     struct ws_room *room_ref;
     struct ws_conn *room_prev, *room_next;
-    int inflight;
+    /* One post in flight per socket, the rest queued: chat answers posts
+     * concurrently, and a sender's messages must keep their order. */
+    struct ws_post *posts_head, *posts_tail;
+    int posts_queued;
+    bool post_inflight;
     /* presence */
     struct ws_pkey *pkey;
     struct ws_conn *pres_prev, *pres_next;
@@ -189,6 +194,7 @@ void ws_room_deliver(ws_server_t *srv, const char *token, ws_frame_t *f);
 
 /* ws_chat.c */
 void ws_chat_receive(ws_conn_t *c, const char *data, size_t len);
+void ws_chat_drop_posts(ws_conn_t *c);
 void ws_chat_post_reply(ws_server_t *srv, ws_event_t *ev);
 
 /* ws_presence.c */

@@ -16,6 +16,12 @@ typedef struct {
     uint64_t conn_id;
 } ws_post_ctx_t;
 
+typedef struct ws_post {
+    char *body;
+    size_t len;
+    struct ws_post *next;
+} ws_post_t;
+
 /* Bus inbox or timer thread: hand the outcome to the service thread. */
 static void ws_chat_on_reply(int status, natsMsg *reply, void *arg)
 {
@@ -40,6 +46,52 @@ static void ws_chat_on_reply(int status, natsMsg *reply, void *arg)
     free(ctx);
 }
 
+/* Sends the oldest queued post unless one is in flight. */
+static void ws_chat_send_next(ws_conn_t *c)
+{
+    ws_server_t *srv = c->srv;
+    ws_post_t *post = c->posts_head;
+    if (c->post_inflight || !post)
+        return;
+    c->posts_head = post->next;
+    if (!c->posts_head)
+        c->posts_tail = NULL;
+    c->posts_queued--;
+    char rid[48];
+    snprintf(rid, sizeof rid, "ws-%s-%llu", srv->gateway_id + strlen(srv->gateway_id) - 8,
+             (unsigned long long)c->id);
+    log_set_request_id(rid);
+    natsMsg *msg = bus_msg_new(SUBJ_CHAT_MESSAGE_POST, post->body, post->len);
+    log_set_request_id(NULL);
+    free(post->body);
+    free(post);
+    ws_post_ctx_t *ctx = calloc(1, sizeof *ctx);
+    if (!msg || !ctx) {
+        natsMsg_Destroy(msg);
+        free(ctx);
+        ws_send_text(c, "{\"error\": \"unavailable\"}");
+        return;
+    }
+    ctx->srv = srv;
+    ctx->conn_id = c->id;
+    c->post_inflight = true;
+    metric_inc(srv->m_posts);
+    /* cb runs exactly once, also when sending fails. */
+    bus_request_async(srv->gw->bus, msg, WS_POST_TIMEOUT_MS, ws_chat_on_reply, ctx);
+}
+
+void ws_chat_drop_posts(ws_conn_t *c)
+{
+    while (c->posts_head) {
+        ws_post_t *post = c->posts_head;
+        c->posts_head = post->next;
+        free(post->body);
+        free(post);
+    }
+    c->posts_tail = NULL;
+    c->posts_queued = 0;
+}
+
 /* websocket.md §2.2 steps 1–3 here (invalid JSON, non-object (W6), message
  * not a string → ignored); trimming, length, guest, rate limit and storage
  * are chat's. */
@@ -53,8 +105,9 @@ void ws_chat_receive(ws_conn_t *c, const char *data, size_t len)
     const char *text = cJSON_IsObject(in) ? json_str(in, "message") : NULL;
     if (!text)
         goto done;
-    if (c->inflight >= WS_POST_INFLIGHT_MAX) {
+    if (c->posts_queued >= WS_POST_QUEUE_MAX) { /* chat is behind: ask the client to wait */
         metric_inc(srv->m_flood_dropped);
+        ws_send_text(c, "{\"error\": \"rate_limited\", \"retry_after\": 1}");
         goto done;
     }
     const char *client_id = json_str(in, "client_id");
@@ -73,26 +126,19 @@ void ws_chat_receive(ws_conn_t *c, const char *data, size_t len)
         !cJSON_AddStringToObject(req, "base_url", c->base_url))
         goto done;
     body = json_print_compact(req, &blen);
-    if (!body)
+    ws_post_t *post = body ? calloc(1, sizeof *post) : NULL;
+    if (!post)
         goto done;
-    char rid[40];
-    snprintf(rid, sizeof rid, "ws-%s-%llu-%d", srv->gateway_id + strlen(srv->gateway_id) - 8,
-             (unsigned long long)c->id, c->inflight);
-    log_set_request_id(rid);
-    natsMsg *msg = bus_msg_new(SUBJ_CHAT_MESSAGE_POST, body, blen);
-    log_set_request_id(NULL);
-    ws_post_ctx_t *ctx = calloc(1, sizeof *ctx);
-    if (!msg || !ctx) {
-        natsMsg_Destroy(msg);
-        free(ctx);
-        goto done;
-    }
-    ctx->srv = srv;
-    ctx->conn_id = c->id;
-    c->inflight++;
-    metric_inc(srv->m_posts);
-    /* cb runs exactly once, also on failure to send. */
-    bus_request_async(srv->gw->bus, msg, WS_POST_TIMEOUT_MS, ws_chat_on_reply, ctx);
+    post->body = body;
+    post->len = blen;
+    body = NULL;
+    if (c->posts_tail)
+        c->posts_tail->next = post;
+    else
+        c->posts_head = post;
+    c->posts_tail = post;
+    c->posts_queued++;
+    ws_chat_send_next(c);
 done:
     cJSON_Delete(in);
     cJSON_Delete(req);
@@ -105,8 +151,8 @@ void ws_chat_post_reply(ws_server_t *srv, ws_event_t *ev)
     ws_conn_t *c = ws_conn_find(srv, ev->conn_id);
     if (!c)
         return; /* socket gone meanwhile */
-    if (c->inflight > 0)
-        c->inflight--;
+    c->post_inflight = false;
+    ws_chat_send_next(c);
     cJSON *ans = ev->status == BUS_OK && ev->data ? json_parse(ev->data, ev->len) : NULL;
     bool ok = false;
     const char *error = NULL;

@@ -289,6 +289,7 @@ static void ws_closed(ws_server_t *srv, ws_conn_t *c)
         metric_gauge_set(srv->m_conns, (int64_t)srv->nconns);
     }
     ws_conn_drop_queue(c);
+    ws_chat_drop_posts(c);
     if (c->user)
         ws_identity_unref(c->user);
     free(c->room);
@@ -327,11 +328,19 @@ static void ws_dispatch(ws_server_t *srv, ws_conn_t *c, const char *data, size_t
  * messages are read and ignored. Returns -1 to close. */
 static int ws_receive(ws_server_t *srv, struct lws *wsi, ws_conn_t *c, const char *in, size_t len)
 {
+    if (c->closing)
+        return 0; /* the close frame is on its way; the rest is discarded */
     size_t remaining = lws_remaining_packet_payload(wsi);
     bool final = lws_is_final_fragment(wsi) && remaining == 0;
     if (c->rx_len + len + remaining > WS_RX_MAX) {
-        lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, NULL, 0);
-        return -1;
+        /* Close gracefully (close frame, then the peer's ack) rather than
+         * dropping the TCP connection with unread data, which would reset
+         * it and lose the 1009 on the way. */
+        free(c->rx);
+        c->rx = NULL;
+        c->rx_len = 0;
+        ws_conn_close(c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE);
+        return 0;
     }
     bool binary = lws_frame_is_binary(wsi);
     if (final && c->rx_len == 0) {
