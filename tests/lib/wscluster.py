@@ -26,7 +26,7 @@ from lib import ws as wslib
 
 
 class Cluster:
-    def __init__(self, stack, presence_env=None, presences=1, auth=False, chats=0):
+    def __init__(self, stack, presence_env=None, presences=1, auth=False, chats=0, chat_env=None):
         self.stack = stack
         self.instances = []
         self.gateways = []
@@ -41,7 +41,7 @@ class Cluster:
             self.presences = [self.start("presence", **(presence_env or {})) for _ in range(presences)]
             if auth:
                 self.start("auth")
-            self.chats = [self.start("chat") for _ in range(chats)]
+            self.chats = [self.start("chat", **(chat_env or {})) for _ in range(chats)]
         except Exception:
             self.close()
             raise

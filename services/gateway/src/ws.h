@@ -25,9 +25,9 @@
 #define WS_QUEUE_MAX 256         /* frames queued per socket before it is cut (1008) */
 #define WS_MAX_AGE_S (24 * 3600) /* connection age cap (config.md §3) */
 #define WS_POST_TIMEOUT_MS 2000  /* chat post budget before {"error": "unavailable"} */
-#define WS_POST_QUEUE_MAX 64     /* posts waiting per socket; more get rate_limited */
-#define WS_FLOOD_BURST 40.0      /* inbound frames a socket may send at once ... */
-#define WS_FLOOD_RATE 10.0       /* ... refilled per second; excess frames are dropped */
+#define WS_POST_QUEUE_MAX 256    /* posts waiting per socket; more get rate_limited */
+#define WS_FLOOD_BURST 200.0     /* inbound frames a socket may send at once ... */
+#define WS_FLOOD_RATE 100.0      /* ... refilled per second; excess frames are dropped */
 #define WS_CLOSE_REVOKED 4401
 
 /* An encoded frame shared by every socket it is queued on: encoded once,
