@@ -44,12 +44,16 @@ struct bus {
     size_t pending_count;
     uint64_t next_id;
     serve_ctx_t *serves;
+    void **owned;
+    size_t nowned;
     pthread_t timer;
     bool timer_started;
     metric_counter_t *handled;
     metric_histogram_t *handle_time;
     metric_counter_t *request_failures;
     volatile bool stopping;
+    pthread_cond_t closed_cv; /* with lock: nats.c's closed callback has run */
+    bool closed;
 };
 
 static int64_t now_ms(void)
@@ -65,6 +69,16 @@ static void on_disconnected(natsConnection *nc, void *closure)
     bus_t *bus = closure;
     if (!bus->stopping)
         log_warn("nats: disconnected, reconnecting");
+}
+
+/* Runs last on nats.c's callback thread: after it, no callback touches bus. */
+static void on_closed(natsConnection *nc, void *closure)
+{
+    bus_t *bus = closure;
+    pthread_mutex_lock(&bus->lock);
+    bus->closed = true;
+    pthread_cond_broadcast(&bus->closed_cv);
+    pthread_mutex_unlock(&bus->lock);
 }
 
 static void on_reconnected(natsConnection *nc, void *closure)
@@ -162,6 +176,7 @@ int bus_open(bus_t **out, const char *url, const char *client_name)
     if (!bus)
         return BUS_ERR;
     pthread_mutex_init(&bus->lock, NULL);
+    pthread_cond_init(&bus->closed_cv, NULL);
     bus->handled = metrics_counter("echochat_nats_messages_handled_total", NULL,
                                    "NATS requests and events handled by this process.");
     bus->handle_time = metrics_histogram("echochat_nats_handler_duration_seconds", NULL,
@@ -193,6 +208,8 @@ int bus_open(bus_t **out, const char *url, const char *client_name)
         s = natsOptions_SetDisconnectedCB(bus->opts, on_disconnected, bus);
     if (s == NATS_OK)
         s = natsOptions_SetReconnectedCB(bus->opts, on_reconnected, bus);
+    if (s == NATS_OK)
+        s = natsOptions_SetClosedCB(bus->opts, on_closed, bus);
     if (s == NATS_OK)
         s = natsOptions_SetErrorHandler(bus->opts, on_error, bus);
     if (s == NATS_OK)
@@ -247,6 +264,16 @@ void bus_close(bus_t *bus)
                 usleep(10 * 1000);
         }
         natsConnection_Close(bus->nc);
+        /* Callbacks (disconnected, closed) run later on nats.c's own thread
+         * and would otherwise see bus freed; the closed one comes last. */
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 5;
+        pthread_mutex_lock(&bus->lock);
+        while (!bus->closed)
+            if (pthread_cond_timedwait(&bus->closed_cv, &bus->lock, &until) != 0)
+                break;
+        pthread_mutex_unlock(&bus->lock);
     }
     /* Requests still pending never get an answer: fail them once. */
     for (int b = 0; b < PENDING_BUCKETS; b++) {
@@ -263,11 +290,26 @@ void bus_close(bus_t *bus)
         free(sc);
         sc = next;
     }
+    for (size_t i = 0; i < bus->nowned; i++)
+        free(bus->owned[i]);
+    free(bus->owned);
     natsSubscription_Destroy(bus->inbox_sub);
     natsConnection_Destroy(bus->nc);
     natsOptions_Destroy(bus->opts);
     pthread_mutex_destroy(&bus->lock);
+    pthread_cond_destroy(&bus->closed_cv);
     free(bus);
+}
+
+void bus_own(bus_t *bus, void *ptr)
+{
+    pthread_mutex_lock(&bus->lock);
+    void **grown = realloc(bus->owned, (bus->nowned + 1) * sizeof *grown);
+    if (!grown)
+        abort();
+    bus->owned = grown;
+    bus->owned[bus->nowned++] = ptr;
+    pthread_mutex_unlock(&bus->lock);
 }
 
 bool bus_connected(bus_t *bus)
@@ -360,26 +402,10 @@ int bus_respond_msg(bus_t *bus, natsMsg *request, natsMsg *reply)
         return BUS_OK;
     }
     /* Replies are built before the reply subject is known: re-address. */
-    const char *data = natsMsg_GetData(reply);
-    int len = natsMsg_GetDataLength(reply);
-    natsMsg *out = NULL;
-    if (natsMsg_Create(&out, to, NULL, data, len) != NATS_OK) {
+    natsMsg *out = bus_msg_copy(reply, to, NULL);
+    if (!out) {
         natsMsg_Destroy(reply);
         return BUS_ERR;
-    }
-    const char **keys = NULL;
-    int nkeys = 0;
-    if (natsMsgHeader_Keys(reply, &keys, &nkeys) == NATS_OK) {
-        for (int i = 0; i < nkeys; i++) {
-            const char **vals = NULL;
-            int nvals = 0;
-            if (natsMsgHeader_Values(reply, keys[i], &vals, &nvals) == NATS_OK) {
-                for (int j = 0; j < nvals; j++)
-                    natsMsgHeader_Add(out, keys[i], vals[j]);
-                free((void *)vals);
-            }
-        }
-        free((void *)keys);
     }
     natsMsg_Destroy(reply);
     return bus_publish_msg(bus, out);
@@ -442,6 +468,55 @@ int bus_request(bus_t *bus, const char *subject, const char *data, size_t len, i
     return bus_request_msg(bus, msg, timeout_ms, reply);
 }
 
+natsMsg *bus_msg_copy(natsMsg *src, const char *subject, const char *reply)
+{
+    natsMsg *out = NULL;
+    if (natsMsg_Create(&out, subject, reply, natsMsg_GetData(src), natsMsg_GetDataLength(src)) !=
+        NATS_OK)
+        return NULL;
+    const char **keys = NULL;
+    int nkeys = 0;
+    if (natsMsgHeader_Keys(src, &keys, &nkeys) == NATS_OK) {
+        for (int i = 0; i < nkeys; i++) {
+            const char **vals = NULL;
+            int nvals = 0;
+            if (natsMsgHeader_Values(src, keys[i], &vals, &nvals) == NATS_OK) {
+                for (int j = 0; j < nvals; j++)
+                    natsMsgHeader_Add(out, keys[i], vals[j]);
+                free((void *)vals);
+            }
+        }
+        free((void *)keys);
+    }
+    return out;
+}
+
+natsMsg *bus_msg_new_request(bus_t *bus, const char *subject, const char *data, size_t len)
+{
+    pthread_mutex_lock(&bus->lock);
+    uint64_t id = ++bus->next_id;
+    pthread_mutex_unlock(&bus->lock);
+    char reply[128];
+    snprintf(reply, sizeof reply, "%s.%" PRIu64, bus->inbox_prefix, id);
+    natsMsg *msg = NULL;
+    if (natsMsg_Create(&msg, subject, reply, data, (int)len) != NATS_OK)
+        return NULL;
+    const char *rid = log_request_id();
+    if (rid)
+        natsMsgHeader_Set(msg, BUS_HDR_REQUEST_ID, rid);
+    return msg;
+}
+
+/* The correlation id of a message addressed to this bus's inbox, or 0. */
+static uint64_t inbox_id(bus_t *bus, natsMsg *msg)
+{
+    const char *reply = natsMsg_GetReply(msg);
+    size_t plen = strlen(bus->inbox_prefix);
+    if (!reply || strncmp(reply, bus->inbox_prefix, plen) != 0 || reply[plen] != '.')
+        return 0;
+    return strtoull(reply + plen + 1, NULL, 10);
+}
+
 int bus_request_async(bus_t *bus, natsMsg *msg, int timeout_ms, bus_reply_fn cb, void *ctx)
 {
     pending_t *p = calloc(1, sizeof *p);
@@ -452,41 +527,33 @@ int bus_request_async(bus_t *bus, natsMsg *msg, int timeout_ms, bus_reply_fn cb,
     p->cb = cb;
     p->ctx = ctx;
     p->deadline_ms = now_ms() + timeout_ms;
+    uint64_t id = inbox_id(bus, msg);
+    if (!id) {
+        /* natsMsg has no reply setter: re-create it addressed to our inbox. */
+        pthread_mutex_lock(&bus->lock);
+        id = ++bus->next_id;
+        pthread_mutex_unlock(&bus->lock);
+        char reply[128];
+        snprintf(reply, sizeof reply, "%s.%" PRIu64, bus->inbox_prefix, id);
+        natsMsg *addressed = bus_msg_copy(msg, natsMsg_GetSubject(msg), reply);
+        natsMsg_Destroy(msg);
+        msg = addressed;
+        if (!msg) {
+            free(p);
+            return BUS_ERR;
+        }
+    }
+    const char *rid = log_request_id();
+    if (rid && !bus_header(msg, BUS_HDR_REQUEST_ID))
+        natsMsgHeader_Set(msg, BUS_HDR_REQUEST_ID, rid);
     pthread_mutex_lock(&bus->lock);
-    uint64_t id = ++bus->next_id;
     p->id = id;
     p->next = bus->pending[id % PENDING_BUCKETS];
     bus->pending[id % PENDING_BUCKETS] = p;
     bus->pending_count++;
     pthread_mutex_unlock(&bus->lock);
 
-    char reply[128];
-    snprintf(reply, sizeof reply, "%s.%" PRIu64, bus->inbox_prefix, id);
-    const char *rid = log_request_id();
-    if (rid && !bus_header(msg, BUS_HDR_REQUEST_ID))
-        natsMsgHeader_Set(msg, BUS_HDR_REQUEST_ID, rid);
-    /* natsMsg has no reply setter: publish fields with the reply subject. */
-    natsMsg *out = NULL;
-    natsStatus s = natsMsg_Create(&out, natsMsg_GetSubject(msg), reply, natsMsg_GetData(msg),
-                                  natsMsg_GetDataLength(msg));
-    if (s == NATS_OK) {
-        const char **keys = NULL;
-        int nkeys = 0;
-        if (natsMsgHeader_Keys(msg, &keys, &nkeys) == NATS_OK) {
-            for (int i = 0; i < nkeys; i++) {
-                const char **vals = NULL;
-                int nvals = 0;
-                if (natsMsgHeader_Values(msg, keys[i], &vals, &nvals) == NATS_OK) {
-                    for (int j = 0; j < nvals; j++)
-                        natsMsgHeader_Add(out, keys[i], vals[j]);
-                    free((void *)vals);
-                }
-            }
-            free((void *)keys);
-        }
-        s = natsConnection_PublishMsg(bus->nc, out);
-    }
-    natsMsg_Destroy(out);
+    natsStatus s = natsConnection_PublishMsg(bus->nc, msg);
     natsMsg_Destroy(msg);
     if (s != NATS_OK) {
         /* The timer may already have completed and freed the entry if the
