@@ -48,7 +48,7 @@ typedef struct {
     int idx;
     struct lws *wsi;
     bool open;
-    int pending; /* publisher: messages due */
+    int pending;  /* publisher: messages due */
     uint32_t seq; /* publisher: next sequence */
 } conn_t;
 
@@ -62,8 +62,7 @@ static struct {
     int duration;
     const char *pids;
     char origin[128];
-} opt = {.mode = "chat", .room = "public", .subs = 100, .pubs = 2, .duration = 10,
-         .rate = 100};
+} opt = {.mode = "chat", .room = "public", .subs = 100, .pubs = 2, .duration = 10, .rate = 100};
 
 static struct lws_context *ctx;
 static conn_t *conns;
@@ -99,25 +98,21 @@ static int http_exchange(const char *req, size_t len, char *buf, size_t cap)
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)opt.http_port)};
     inet_pton(AF_INET, opt.host, &sa.sin_addr);
     if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-        if (fd >= 0)
-            close(fd);
+        if (fd >= 0) close(fd);
         return -1;
     }
     size_t off = 0;
     while (off < len) {
         ssize_t n = write(fd, req + off, len - off);
-        if (n <= 0)
-            break;
+        if (n <= 0) break;
         off += (size_t)n;
     }
     size_t got = 0;
     for (;;) {
         ssize_t n = read(fd, buf + got, cap - 1 - got);
-        if (n <= 0)
-            break;
+        if (n <= 0) break;
         got += (size_t)n;
-        if (got >= cap - 1)
-            break;
+        if (got >= cap - 1) break;
     }
     buf[got] = '\0';
     close(fd);
@@ -129,12 +124,10 @@ static bool cookie_value(const char *resp, const char *name, char *out, size_t c
     char pat[64];
     snprintf(pat, sizeof pat, "Set-Cookie: %s=", name);
     const char *p = strcasestr(resp, pat);
-    if (!p)
-        return false;
+    if (!p) return false;
     p += strlen(pat);
     size_t n = strcspn(p, ";\r\n");
-    if (n == 0 || n >= cap)
-        return false;
+    if (n == 0 || n >= cap) return false;
     memcpy(out, p, n);
     out[n] = '\0';
     return true;
@@ -154,8 +147,7 @@ static int register_user(int i, char *cookie, size_t cap)
         !cookie_value(resp, "csrftoken", csrf, sizeof csrf))
         return -1;
     const char *t = strstr(resp, "\"csrfToken\": \"");
-    if (!t || sscanf(t + 14, "%127[^\"]", token) != 1)
-        return -1;
+    if (!t || sscanf(t + 14, "%127[^\"]", token) != 1) return -1;
     int blen = snprintf(body, sizeof body,
                         "{\"username\": \"lg%d_%d_%ld\", \"password1\": \"pass12345\", "
                         "\"password2\": \"pass12345\"}",
@@ -177,10 +169,8 @@ static int register_user(int i, char *cookie, size_t cap)
 
 static void record_latency(int64_t ns)
 {
-    if (ns < 0)
-        ns = 0;
-    if (ns > lat_max_ns)
-        lat_max_ns = ns;
+    if (ns < 0) ns = 0;
+    if (ns > lat_max_ns) lat_max_ns = ns;
     int64_t b = ns / 10000;
     lat_hist[b < LAT_BUCKETS ? b : LAT_BUCKETS]++;
 }
@@ -190,13 +180,11 @@ static double lat_percentile(double q)
     uint64_t total = 0, acc = 0;
     for (int i = 0; i <= LAT_BUCKETS; i++)
         total += lat_hist[i];
-    if (!total)
-        return 0;
+    if (!total) return 0;
     uint64_t want = (uint64_t)ceil(q * (double)total);
     for (int i = 0; i <= LAT_BUCKETS; i++) {
         acc += lat_hist[i];
-        if (acc >= want)
-            return (i + 1) * 0.01; /* ms, upper bucket edge */
+        if (acc >= want) return (i + 1) * 0.01; /* ms, upper bucket edge */
     }
     return lat_max_ns / 1e6;
 }
@@ -211,13 +199,11 @@ static void on_chat_frame(conn_t *c, const char *in, size_t len)
             errors_other++;
         return;
     }
-    if (c->kind != K_SUB)
-        return;
+    if (c->kind != K_SUB) return;
     int pub;
     unsigned seq;
     long long ts;
-    if (sscanf(m + 15, "%d %u %lld", &pub, &seq, &ts) != 3 || pub < 0 || pub >= opt.pubs)
-        return;
+    if (sscanf(m + 15, "%d %u %lld", &pub, &seq, &ts) != 3 || pub < 0 || pub >= opt.pubs) return;
     delivered++;
     record_latency(now_ns() - ts);
     uint32_t *last = &last_seq[(size_t)c->idx * (size_t)opt.pubs + (size_t)pub];
@@ -234,15 +220,13 @@ static void on_chat_frame(conn_t *c, const char *in, size_t len)
 /* Presence observer: done when the view shows every guest and user. */
 static void on_presence_frame(conn_t *c, const char *in, size_t len)
 {
-    if (c->kind != K_OBS || pres_done_ns)
-        return;
+    if (c->kind != K_OBS || pres_done_ns) return;
     const char *g = memmem(in, len, "\"guests\": ", 10);
     int guests = g ? atoi(g + 10) : -1;
     int users = 0;
     for (const char *p = in; (p = memmem(p, len - (size_t)(p - in), "\"username\"", 10)); p += 10)
         users++;
-    if (guests >= opt.guests && users >= opt.users + 1 && pres_start_ns)
-        pres_done_ns = now_ns();
+    if (guests >= opt.guests && users >= opt.users + 1 && pres_start_ns) pres_done_ns = now_ns();
 }
 
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
@@ -254,7 +238,9 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         unsigned char **p = (unsigned char **)in, *end = (*p) + len;
         char xff[32];
         if (c->kind == K_PUB || (c->kind == K_PRES && c->idx >= opt.guests) || c->kind == K_OBS) {
-            int who = c->kind == K_PUB ? c->idx : c->kind == K_OBS ? opt.users : c->idx - opt.guests;
+            int who = c->kind == K_PUB   ? c->idx
+                      : c->kind == K_OBS ? opt.users
+                                         : c->idx - opt.guests;
             const char *ck = cookies[who];
             if (lws_add_http_header_by_name(wsi, (const unsigned char *)"cookie:",
                                             (const unsigned char *)ck, (int)strlen(ck), p, end))
@@ -285,23 +271,19 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             on_chat_frame(c, in, len);
         return 0;
     case LWS_CALLBACK_CLIENT_WRITEABLE: {
-        if (c->kind != K_PUB || c->pending <= 0)
-            return 0;
+        if (c->kind != K_PUB || c->pending <= 0) return 0;
         unsigned char buf[LWS_PRE + 256];
         int n = snprintf((char *)buf + LWS_PRE, 256, "{\"message\": \"lg %d %u %lld\"}", c->idx,
                          c->seq, (long long)now_ns());
-        if (lws_write(wsi, buf + LWS_PRE, (size_t)n, LWS_WRITE_TEXT) < n)
-            return -1;
+        if (lws_write(wsi, buf + LWS_PRE, (size_t)n, LWS_WRITE_TEXT) < n) return -1;
         c->seq++;
         c->pending--;
         sent++;
-        if (c->pending > 0)
-            lws_callback_on_writable(wsi);
+        if (c->pending > 0) lws_callback_on_writable(wsi);
         return 0;
     }
     case LWS_CALLBACK_CLIENT_CLOSED:
-        if (c->open)
-            nopen--;
+        if (c->open) nopen--;
         c->open = false;
         c->wsi = NULL;
         return 0;
@@ -343,8 +325,7 @@ static void pace(void)
     int64_t t = now_ns();
     if (!strcmp(opt.mode, "chat") && send_until_ns && t < send_until_ns) {
         static int64_t last;
-        if (!last)
-            last = t;
+        if (!last) last = t;
         sent_owed += opt.rate * (double)(t - last) / 1e9;
         last = t;
         int pub = 0;
@@ -378,11 +359,9 @@ static long rss_kib(int pid)
     snprintf(path, sizeof path, "/proc/%d/status", pid);
     FILE *f = fopen(path, "r");
     long kib = -1;
-    if (!f)
-        return -1;
+    if (!f) return -1;
     while (fgets(line, sizeof line, f))
-        if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
-            break;
+        if (sscanf(line, "VmRSS: %ld kB", &kib) == 1) break;
     fclose(f);
     return kib;
 }
@@ -390,8 +369,7 @@ static long rss_kib(int pid)
 static long rss_total(void)
 {
     long total = 0;
-    if (!opt.pids)
-        return -1;
+    if (!opt.pids) return -1;
     char *dup = strdup(opt.pids), *save = NULL;
     for (char *p = strtok_r(dup, ",", &save); p; p = strtok_r(NULL, ",", &save))
         total += rss_kib(atoi(p));
@@ -449,7 +427,8 @@ static void usage(void)
 static void parse_url(const char *url, const char *scheme, int *port)
 {
     char host[64];
-    if (sscanf(url, "%*[a-z]://%63[^:]:%d", host, port) != 2 || strncmp(url, scheme, strlen(scheme)))
+    if (sscanf(url, "%*[a-z]://%63[^:]:%d", host, port) != 2 ||
+        strncmp(url, scheme, strlen(scheme)))
         die("bad URL (want scheme://127.0.0.1:PORT)");
     if (strcmp(host, "127.0.0.1") && strcmp(host, "localhost"))
         die("loopback targets only (127.0.0.1 / localhost)");
@@ -459,56 +438,79 @@ static void parse_url(const char *url, const char *scheme, int *port)
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"ws", 1, 0, 'w'},     {"http", 1, 0, 'h'},   {"mode", 1, 0, 'm'},
-        {"room", 1, 0, 'r'},   {"subs", 1, 0, 's'},   {"pubs", 1, 0, 'p'},
-        {"rate", 1, 0, 'R'},   {"duration", 1, 0, 'd'}, {"idle", 1, 0, 'i'},
-        {"pids", 1, 0, 'P'},   {"guests", 1, 0, 'g'}, {"users", 1, 0, 'u'},
+        {"ws", 1, 0, 'w'},     {"http", 1, 0, 'h'}, {"mode", 1, 0, 'm'},   {"room", 1, 0, 'r'},
+        {"subs", 1, 0, 's'},   {"pubs", 1, 0, 'p'}, {"rate", 1, 0, 'R'},   {"duration", 1, 0, 'd'},
+        {"idle", 1, 0, 'i'},   {"pids", 1, 0, 'P'}, {"guests", 1, 0, 'g'}, {"users", 1, 0, 'u'},
         {"origin", 1, 0, 'o'}, {0, 0, 0, 0}};
     int ch;
     bool have_ws = false;
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (ch) {
-        case 'w': parse_url(optarg, "ws://", &opt.ws_port); have_ws = true; break;
-        case 'h': parse_url(optarg, "http://", &opt.http_port); break;
-        case 'm': opt.mode = optarg; break;
-        case 'r': opt.room = optarg; break;
-        case 's': opt.subs = atoi(optarg); break;
-        case 'p': opt.pubs = atoi(optarg); break;
-        case 'R': opt.rate = atof(optarg); break;
-        case 'd': opt.duration = atoi(optarg); break;
-        case 'i': opt.idle = atoi(optarg); break;
-        case 'P': opt.pids = optarg; break;
-        case 'g': opt.guests = atoi(optarg); break;
-        case 'u': opt.users = atoi(optarg); break;
-        case 'o': snprintf(opt.origin, sizeof opt.origin, "%s", optarg); break;
-        default: usage();
+        case 'w':
+            parse_url(optarg, "ws://", &opt.ws_port);
+            have_ws = true;
+            break;
+        case 'h':
+            parse_url(optarg, "http://", &opt.http_port);
+            break;
+        case 'm':
+            opt.mode = optarg;
+            break;
+        case 'r':
+            opt.room = optarg;
+            break;
+        case 's':
+            opt.subs = atoi(optarg);
+            break;
+        case 'p':
+            opt.pubs = atoi(optarg);
+            break;
+        case 'R':
+            opt.rate = atof(optarg);
+            break;
+        case 'd':
+            opt.duration = atoi(optarg);
+            break;
+        case 'i':
+            opt.idle = atoi(optarg);
+            break;
+        case 'P':
+            opt.pids = optarg;
+            break;
+        case 'g':
+            opt.guests = atoi(optarg);
+            break;
+        case 'u':
+            opt.users = atoi(optarg);
+            break;
+        case 'o':
+            snprintf(opt.origin, sizeof opt.origin, "%s", optarg);
+            break;
+        default:
+            usage();
         }
     }
-    if (!have_ws || opt.duration < 1 || opt.duration > MAX_DURATION_S)
-        usage();
+    if (!have_ws || opt.duration < 1 || opt.duration > MAX_DURATION_S) usage();
     /* lws 4.1's client writes "Origin: http://" + this value itself. */
     if (!opt.origin[0])
         snprintf(opt.origin, sizeof opt.origin, "%s:%d", opt.host,
                  opt.http_port ? opt.http_port : opt.ws_port);
     bool chat = !strcmp(opt.mode, "chat"), idle = !strcmp(opt.mode, "idle"),
          pres = !strcmp(opt.mode, "presence");
-    if (!chat && !idle && !pres)
-        usage();
+    if (!chat && !idle && !pres) usage();
     if (chat && (opt.subs < 1 || opt.pubs < 1 || opt.pubs > MAX_PUBS || opt.rate <= 0 ||
                  opt.rate > 100000 || !opt.http_port))
         die("chat mode needs --http, 1 ≤ pubs ≤ 200, 0 < rate ≤ 100000");
     if (pres && (opt.guests < 0 || opt.users < 0 || (opt.users && !opt.http_port)))
         die("presence mode needs --http when --users > 0");
     nconns = chat ? opt.subs + opt.pubs : idle ? opt.idle : opt.guests + opt.users + 1;
-    if (nconns < 1 || nconns > MAX_SOCKETS)
-        die("socket count out of range (1..60000)");
+    if (nconns < 1 || nconns > MAX_SOCKETS) die("socket count out of range (1..60000)");
 
     struct rlimit rl;
     getrlimit(RLIMIT_NOFILE, &rl);
     rl.rlim_cur = rl.rlim_max;
     setrlimit(RLIMIT_NOFILE, &rl);
-    if (rl.rlim_cur < (rlim_t)nconns + 64)
-        die("ulimit -n too low for this many sockets");
+    if (rl.rlim_cur < (rlim_t)nconns + 64) die("ulimit -n too low for this many sockets");
     signal(SIGINT, on_signal);
     signal(SIGPIPE, SIG_IGN);
 
@@ -527,11 +529,9 @@ int main(int argc, char **argv)
             conns[i].kind = K_IDLE;
         else
             conns[i].kind = i < opt.guests + opt.users ? K_PRES : K_OBS;
-        if (chat && conns[i].kind == K_PUB)
-            conns[i].idx = i - opt.subs;
+        if (chat && conns[i].kind == K_PUB) conns[i].idx = i - opt.subs;
     }
-    if (chat)
-        last_seq = calloc((size_t)opt.subs * (size_t)opt.pubs, sizeof *last_seq);
+    if (chat) last_seq = calloc((size_t)opt.subs * (size_t)opt.pubs, sizeof *last_seq);
 
     lws_set_log_level(LLL_ERR, NULL);
     struct lws_context_creation_info info;
@@ -540,12 +540,10 @@ int main(int argc, char **argv)
     info.protocols = protocols;
     info.fd_limit_per_thread = (unsigned int)nconns + 64;
     ctx = lws_create_context(&info);
-    if (!ctx)
-        die("lws context");
+    if (!ctx) die("lws context");
 
     pthread_t waker;
-    if (pthread_create(&waker, NULL, waker_main, NULL) != 0)
-        die("thread");
+    if (pthread_create(&waker, NULL, waker_main, NULL) != 0) die("thread");
     long rss_before = rss_total();
     int64_t start = now_ns();
     if (pres) {
@@ -596,11 +594,11 @@ int main(int argc, char **argv)
     } else {
         serve_until(pres_start_ns + (int64_t)opt.duration * 1000000000LL, presence_done);
         if (pres_done_ns)
-            printf("presence guests=%d users=%d converged_in=%.3fs (from first join)\n",
-                   opt.guests, opt.users, (pres_done_ns - pres_start_ns) / 1e9);
+            printf("presence guests=%d users=%d converged_in=%.3fs (from first join)\n", opt.guests,
+                   opt.users, (pres_done_ns - pres_start_ns) / 1e9);
         else
-            printf("presence guests=%d users=%d NOT converged within %ds\n", opt.guests,
-                   opt.users, opt.duration);
+            printf("presence guests=%d users=%d NOT converged within %ds\n", opt.guests, opt.users,
+                   opt.duration);
     }
     waker_stop = 1;
     pthread_join(waker, NULL);

@@ -53,7 +53,7 @@ typedef struct {
     char *username;
     char *avatar; /* stored media name, may be NULL */
     bool is_staff, is_superuser;
-    char *json;   /* compact User object for NATS requests */
+    char *json; /* compact User object for NATS requests */
 } ws_identity_t;
 
 ws_identity_t *ws_identity_new(long long id, const char *username, const char *avatar,
@@ -75,9 +75,9 @@ typedef struct ws_conn {
     bool established;
     ws_identity_t *user;
     char session_hash[65]; /* SHA-256 hex of the raw sessionid, "" for none */
-    char ip[64];          /* client IP per P12, "" when unknown */
+    char ip[64];           /* client IP per P12, "" when unknown */
     char *base_url;
-    char *room;           /* chat: exact decoded room name */
+    char *room; /* chat: exact decoded room name */
     size_t room_len;
     int64_t created_ms;
     /* chat */
@@ -96,9 +96,9 @@ typedef struct ws_conn {
     /* outbound queue: ring grown on demand up to WS_QUEUE_MAX */
     ws_frame_t **q;
     uint16_t q_cap, q_head, q_len;
-    int close_code;       /* non-zero: close with it at the next WRITEABLE */
+    int close_code; /* non-zero: close with it at the next WRITEABLE */
     bool closing;
-    int peer_close_code;  /* 0 = peer sent no close frame */
+    int peer_close_code; /* 0 = peer sent no close frame */
     /* inbound */
     char *rx;
     size_t rx_len;
@@ -111,9 +111,9 @@ typedef struct ws_conn {
 
 /* Work handed to the service thread by NATS threads. */
 typedef enum {
-    WS_EV_ROOM_FRAME,     /* token + frame */
-    WS_EV_POST_REPLY,     /* conn_id + status + data */
-    WS_EV_PRESENCE_VIEW,  /* data */
+    WS_EV_ROOM_FRAME,    /* token + frame */
+    WS_EV_POST_REPLY,    /* conn_id + status + data */
+    WS_EV_PRESENCE_VIEW, /* data */
     WS_EV_SESSION_REVOKED,
     WS_EV_USER_UPDATED,
 } ws_event_kind_t;
@@ -167,8 +167,8 @@ struct ws_server {
         *m_post_unavailable, *m_refused;
 };
 
-int64_t ws_now_ms(void);      /* monotonic */
-int64_t ws_wall_ms(void);     /* epoch */
+int64_t ws_now_ms(void);  /* monotonic */
+int64_t ws_wall_ms(void); /* epoch */
 
 /* ws_server.c */
 void ws_post_event(ws_server_t *srv, ws_event_t *ev); /* any thread */

@@ -51,17 +51,15 @@ static void ws_chat_send_next(ws_conn_t *c)
 {
     ws_server_t *srv = c->srv;
     ws_post_t *post = c->posts_head;
-    if (c->post_inflight || !post)
-        return;
+    if (c->post_inflight || !post) return;
     c->posts_head = post->next;
-    if (!c->posts_head)
-        c->posts_tail = NULL;
+    if (!c->posts_head) c->posts_tail = NULL;
     c->posts_queued--;
     char rid[48];
     snprintf(rid, sizeof rid, "ws-%s-%llu", srv->gateway_id + strlen(srv->gateway_id) - 8,
              (unsigned long long)c->id);
     log_set_request_id(rid);
-    natsMsg *msg = bus_msg_new(SUBJ_CHAT_MESSAGE_POST, post->body, post->len);
+    natsMsg *msg = bus_msg_new_request(srv->gw->bus, SUBJ_CHAT_MESSAGE_POST, post->body, post->len);
     log_set_request_id(NULL);
     free(post->body);
     free(post);
@@ -103,8 +101,7 @@ void ws_chat_receive(ws_conn_t *c, const char *data, size_t len)
     char *body = NULL;
     size_t blen = 0;
     const char *text = cJSON_IsObject(in) ? json_str(in, "message") : NULL;
-    if (!text)
-        goto done;
+    if (!text) goto done;
     if (c->posts_queued >= WS_POST_QUEUE_MAX) { /* chat is behind: ask the client to wait */
         metric_inc(srv->m_flood_dropped);
         ws_send_text(c, "{\"error\": \"rate_limited\", \"retry_after\": 1}");
@@ -114,8 +111,7 @@ void ws_chat_receive(ws_conn_t *c, const char *data, size_t len)
     if (client_id && strlen(client_id) > 64)
         client_id = NULL; /* P7: ≤ 64 chars, otherwise the message goes without it */
     req = cJSON_CreateObject();
-    if (!req || !cJSON_AddStringToObject(req, "room", c->room))
-        goto done;
+    if (!req || !cJSON_AddStringToObject(req, "room", c->room)) goto done;
     cJSON *u = c->user ? cJSON_Parse(c->user->json) : cJSON_CreateNull();
     if (!u || !cJSON_AddItemToObject(req, "user", u)) {
         cJSON_Delete(u);
@@ -127,8 +123,7 @@ void ws_chat_receive(ws_conn_t *c, const char *data, size_t len)
         goto done;
     body = json_print_compact(req, &blen);
     ws_post_t *post = body ? calloc(1, sizeof *post) : NULL;
-    if (!post)
-        goto done;
+    if (!post) goto done;
     post->body = body;
     post->len = blen;
     body = NULL;
@@ -149,19 +144,16 @@ done:
 void ws_chat_post_reply(ws_server_t *srv, ws_event_t *ev)
 {
     ws_conn_t *c = ws_conn_find(srv, ev->conn_id);
-    if (!c)
-        return; /* socket gone meanwhile */
+    if (!c) return; /* socket gone meanwhile */
     c->post_inflight = false;
     ws_chat_send_next(c);
     cJSON *ans = ev->status == BUS_OK && ev->data ? json_parse(ev->data, ev->len) : NULL;
     bool ok = false;
     const char *error = NULL;
     if (cJSON_IsObject(ans) && json_bool(ans, "ok", &ok)) {
-        if (!ok)
-            error = json_str(ans, "error");
+        if (!ok) error = json_str(ans, "error");
     } else {
-        if (ev->status == BUS_OK)
-            log_warn("ws: malformed chat post reply");
+        if (ev->status == BUS_OK) log_warn("ws: malformed chat post reply");
         error = "unavailable";
     }
     if (ok || !error || !strcmp(error, "ignored")) {

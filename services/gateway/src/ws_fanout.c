@@ -37,8 +37,7 @@ struct ws_rooms {
 ws_frame_t *ws_frame_new(const char *data, size_t len)
 {
     ws_frame_t *f = malloc(sizeof *f + LWS_PRE + len + 1);
-    if (!f)
-        return NULL;
+    if (!f) return NULL;
     f->refs = 1;
     f->len = len;
     memcpy(f->buf + LWS_PRE, data, len);
@@ -48,14 +47,12 @@ ws_frame_t *ws_frame_new(const char *data, size_t len)
 
 void ws_frame_unref(ws_frame_t *f)
 {
-    if (f && --f->refs == 0)
-        free(f);
+    if (f && --f->refs == 0) free(f);
 }
 
 void ws_send(ws_conn_t *c, ws_frame_t *f)
 {
-    if (c->closing || !f)
-        return;
+    if (c->closing || !f) return;
     if (c->q_len == c->q_cap) {
         if (c->q_cap >= WS_QUEUE_MAX) {
             metric_inc(c->srv->m_dropped_slow);
@@ -78,8 +75,7 @@ void ws_send(ws_conn_t *c, ws_frame_t *f)
     }
     ws_frame_ref(f);
     c->q[(c->q_head + c->q_len) % c->q_cap] = f;
-    if (c->q_len++ == 0)
-        lws_callback_on_writable(c->wsi);
+    if (c->q_len++ == 0) lws_callback_on_writable(c->wsi);
 }
 
 void ws_send_text(ws_conn_t *c, const char *text)
@@ -105,8 +101,7 @@ int ws_conn_writable(ws_conn_t *c)
         lws_close_reason(c->wsi, (enum lws_close_status)c->close_code, NULL, 0);
         return -1;
     }
-    if (!c->q_len)
-        return 0;
+    if (!c->q_len) return 0;
     ws_frame_t *f = c->q[c->q_head];
     c->q_head = (uint16_t)((c->q_head + 1) % c->q_cap);
     c->q_len--;
@@ -115,8 +110,7 @@ int ws_conn_writable(ws_conn_t *c)
     int n = lws_write(c->wsi, f->buf + LWS_PRE, f->len, LWS_WRITE_TEXT);
     bool ok = n >= (int)f->len;
     ws_frame_unref(f);
-    if (!ok)
-        return -1;
+    if (!ok) return -1;
     metric_inc(c->srv->m_frames_out);
     if (c->q_len)
         lws_callback_on_writable(c->wsi);
@@ -161,8 +155,7 @@ static void ws_on_room_event(natsConnection *nc, natsSubscription *sub, natsMsg 
         }
     }
     if (ev) {
-        if (ev->frame)
-            ws_frame_unref(ev->frame);
+        if (ev->frame) ws_frame_unref(ev->frame);
         free(ev->token);
         free(ev);
         log_error("ws: out of memory, room event on %s lost", subject);
@@ -176,8 +169,7 @@ static void ws_on_event(natsConnection *nc, natsSubscription *sub, natsMsg *msg,
     ws_server_t *srv = closure;
     ws_event_t *ev = calloc(1, sizeof *ev);
     size_t len = (size_t)natsMsg_GetDataLength(msg);
-    if (ev)
-        ev->data = malloc(len + 1);
+    if (ev) ev->data = malloc(len + 1);
     if (!ev || !ev->data) {
         free(ev);
         natsMsg_Destroy(msg);
@@ -211,8 +203,7 @@ int ws_room_join(ws_server_t *srv, ws_conn_t *c)
         token = NULL;
         char *subject = room_event_subject(c->room, c->room_len);
         natsStatus s = natsConnection_Subscribe(&r->sub, srv->nc, subject, ws_on_room_event, srv);
-        if (s == NATS_OK)
-            s = natsSubscription_SetPendingLimits(r->sub, -1, 256 * 1024 * 1024);
+        if (s == NATS_OK) s = natsSubscription_SetPendingLimits(r->sub, -1, 256 * 1024 * 1024);
         if (s != NATS_OK) {
             log_error("ws: cannot subscribe %s: %s", subject, natsStatus_GetText(s));
             natsSubscription_Destroy(r->sub);
@@ -228,8 +219,7 @@ int ws_room_join(ws_server_t *srv, ws_conn_t *c)
     c->room_ref = r;
     c->room_prev = NULL;
     c->room_next = r->members;
-    if (r->members)
-        r->members->room_prev = c;
+    if (r->members) r->members->room_prev = c;
     r->members = c;
     r->count++;
     return 0;
@@ -248,14 +238,12 @@ static void ws_room_free(ws_room_t *r)
 void ws_room_leave(ws_server_t *srv, ws_conn_t *c)
 {
     ws_room_t *r = c->room_ref;
-    if (!r)
-        return;
+    if (!r) return;
     if (c->room_prev)
         c->room_prev->room_next = c->room_next;
     else
         r->members = c->room_next;
-    if (c->room_next)
-        c->room_next->room_prev = c->room_prev;
+    if (c->room_next) c->room_next->room_prev = c->room_prev;
     c->room_ref = NULL;
     if (--r->count == 0) { /* last local member: stop hearing the room */
         ws_room_t **slot = ws_room_slot(srv->rooms, r->token);
@@ -267,8 +255,7 @@ void ws_room_leave(ws_server_t *srv, ws_conn_t *c)
 void ws_room_deliver(ws_server_t *srv, const char *token, ws_frame_t *f)
 {
     ws_room_t *r = *ws_room_slot(srv->rooms, token);
-    if (!r)
-        return; /* the last member left while the event was queued */
+    if (!r) return; /* the last member left while the event was queued */
     for (ws_conn_t *c = r->members; c; c = c->room_next)
         ws_send(c, f);
 }
@@ -276,33 +263,23 @@ void ws_room_deliver(ws_server_t *srv, const char *token, ws_frame_t *f)
 static natsStatus ws_subscribe(ws_server_t *srv, natsSubscription **sub, const char *subject)
 {
     natsStatus s = natsConnection_Subscribe(sub, srv->nc, subject, ws_on_event, srv);
-    if (s == NATS_OK)
-        s = natsSubscription_SetPendingLimits(*sub, -1, 256 * 1024 * 1024);
-    if (s != NATS_OK)
-        log_error("ws: cannot subscribe %s: %s", subject, natsStatus_GetText(s));
+    if (s == NATS_OK) s = natsSubscription_SetPendingLimits(*sub, -1, 256 * 1024 * 1024);
+    if (s != NATS_OK) log_error("ws: cannot subscribe %s: %s", subject, natsStatus_GetText(s));
     return s;
 }
 
 int ws_fanout_init(ws_server_t *srv)
 {
     srv->rooms = calloc(1, sizeof *srv->rooms);
-    if (!srv->rooms)
-        return -1;
+    if (!srv->rooms) return -1;
     natsStatus s = natsOptions_Create(&srv->nopts);
-    if (s == NATS_OK)
-        s = natsOptions_SetURL(srv->nopts, srv->gw->daemon->cfg.nats_url);
-    if (s == NATS_OK)
-        s = natsOptions_SetName(srv->nopts, "gateway-ws-events");
-    if (s == NATS_OK)
-        s = natsOptions_UseGlobalMessageDelivery(srv->nopts, true);
-    if (s == NATS_OK)
-        s = natsOptions_SetMaxReconnect(srv->nopts, -1);
-    if (s == NATS_OK)
-        s = natsOptions_SetReconnectWait(srv->nopts, 250);
-    if (s == NATS_OK)
-        s = natsOptions_SetSendAsap(srv->nopts, true);
-    if (s == NATS_OK)
-        s = natsOptions_SetRetryOnFailedConnect(srv->nopts, true, NULL, NULL);
+    if (s == NATS_OK) s = natsOptions_SetURL(srv->nopts, srv->gw->daemon->cfg.nats_url);
+    if (s == NATS_OK) s = natsOptions_SetName(srv->nopts, "gateway-ws-events");
+    if (s == NATS_OK) s = natsOptions_UseGlobalMessageDelivery(srv->nopts, true);
+    if (s == NATS_OK) s = natsOptions_SetMaxReconnect(srv->nopts, -1);
+    if (s == NATS_OK) s = natsOptions_SetReconnectWait(srv->nopts, 250);
+    if (s == NATS_OK) s = natsOptions_SetSendAsap(srv->nopts, true);
+    if (s == NATS_OK) s = natsOptions_SetRetryOnFailedConnect(srv->nopts, true, NULL, NULL);
     if (s != NATS_OK) {
         log_error("ws: bad NATS options: %s", natsStatus_GetText(s));
         return -1;
@@ -321,8 +298,7 @@ int ws_fanout_init(ws_server_t *srv)
 
 void ws_fanout_close(ws_server_t *srv)
 {
-    if (srv->nc)
-        natsConnection_Close(srv->nc);
+    if (srv->nc) natsConnection_Close(srv->nc);
 }
 
 void ws_fanout_free(ws_server_t *srv)

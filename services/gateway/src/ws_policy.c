@@ -11,12 +11,9 @@
 
 static int ws_hexval(char c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
 }
 
@@ -31,28 +28,23 @@ ws_path_kind_t ws_path_parse(const char *path, bool decoded, char **room, size_t
         return WS_PATH_NONE;
     const char *seg = path + plen;
     size_t seg_len = len - plen - 1;
-    if (memchr(seg, '/', seg_len))
-        return WS_PATH_NONE;
+    if (memchr(seg, '/', seg_len)) return WS_PATH_NONE;
     char *out = malloc(seg_len + 1);
-    if (!out)
-        return WS_PATH_NONE;
+    if (!out) return WS_PATH_NONE;
     size_t n = 0;
     for (size_t i = 0; i < seg_len; i++) {
         char c = seg[i];
         if (!decoded && c == '%') {
             int hi = i + 2 < seg_len ? ws_hexval(seg[i + 1]) : -1;
             int lo = i + 2 < seg_len ? ws_hexval(seg[i + 2]) : -1;
-            if (hi < 0 || lo < 0)
-                goto bad;
+            if (hi < 0 || lo < 0) goto bad;
             c = (char)(hi * 16 + lo);
             i += 2;
         }
-        if (c == '/' || c == '\0')
-            goto bad;
+        if (c == '/' || c == '\0') goto bad;
         out[n++] = c;
     }
-    if (n == 0)
-        goto bad;
+    if (n == 0) goto bad;
     out[n] = '\0';
     *room = out;
     *room_len = n;
@@ -76,8 +68,7 @@ static bool ws_url_parse(const char *s, bool no_scheme, ws_url_t *u)
     const char *p = s;
     if (!no_scheme) {
         const char *sep = strstr(s, "://");
-        if (!sep || sep == s || (size_t)(sep - s) >= sizeof u->scheme)
-            return false;
+        if (!sep || sep == s || (size_t)(sep - s) >= sizeof u->scheme) return false;
         for (size_t i = 0; i < (size_t)(sep - s); i++)
             u->scheme[i] = (char)tolower((unsigned char)s[i]);
         p = sep + 3;
@@ -86,8 +77,7 @@ static bool ws_url_parse(const char *s, bool no_scheme, ws_url_t *u)
     const char *host = p, *hend;
     if (*p == '[') {
         hend = memchr(p, ']', auth_len);
-        if (!hend)
-            return false;
+        if (!hend) return false;
         host = p + 1;
         p = hend + 1;
     } else {
@@ -96,15 +86,13 @@ static bool ws_url_parse(const char *s, bool no_scheme, ws_url_t *u)
         p = hend;
     }
     size_t hlen = (size_t)(hend - host);
-    if (hlen == 0 || hlen >= sizeof u->host)
-        return false;
+    if (hlen == 0 || hlen >= sizeof u->host) return false;
     for (size_t i = 0; i < hlen; i++)
         u->host[i] = (char)tolower((unsigned char)host[i]);
     if (*p == ':') {
         char *end = NULL;
         long port = strtol(p + 1, &end, 10);
-        if (end == p + 1 || port < 0 || port > 65535)
-            return false;
+        if (end == p + 1 || port < 0 || port > 65535) return false;
         u->port = (int)port;
     }
     return true;
@@ -112,10 +100,8 @@ static bool ws_url_parse(const char *s, bool no_scheme, ws_url_t *u)
 
 static int ws_default_port(const char *scheme)
 {
-    if (!strcmp(scheme, "https") || !strcmp(scheme, "wss"))
-        return 443;
-    if (!strcmp(scheme, "http") || !strcmp(scheme, "ws"))
-        return 80;
+    if (!strcmp(scheme, "https") || !strcmp(scheme, "wss")) return 443;
+    if (!strcmp(scheme, "http") || !strcmp(scheme, "ws")) return 80;
     return -1;
 }
 
@@ -133,13 +119,10 @@ static bool ws_same_domain(const char *host, const char *pattern)
 bool ws_origin_allowed(char *const *allowed_hosts, const char *origin)
 {
     for (size_t i = 0; allowed_hosts && allowed_hosts[i]; i++)
-        if (!strcmp(allowed_hosts[i], "*"))
-            return true;
-    if (!origin || !*origin || !strcasecmp(origin, "null"))
-        return false;
+        if (!strcmp(allowed_hosts[i], "*")) return true;
+    if (!origin || !*origin || !strcasecmp(origin, "null")) return false;
     ws_url_t o;
-    if (!ws_url_parse(origin, false, &o))
-        return false;
+    if (!ws_url_parse(origin, false, &o)) return false;
     for (size_t i = 0; allowed_hosts && allowed_hosts[i]; i++) {
         const char *entry = allowed_hosts[i];
         bool has_scheme = strstr(entry, "://") != NULL;
@@ -147,29 +130,21 @@ bool ws_origin_allowed(char *const *allowed_hosts, const char *origin)
         if (entry[0] == '.' && !has_scheme) {
             char low[256];
             size_t n = strlen(entry);
-            if (n >= sizeof low)
-                continue;
+            if (n >= sizeof low) continue;
             for (size_t k = 0; k <= n; k++)
                 low[k] = (char)tolower((unsigned char)entry[k]);
             char *colon = strchr(low, ':');
-            if (colon)
-                *colon = '\0';
-            if (ws_same_domain(o.host, low))
-                return true;
+            if (colon) *colon = '\0';
+            if (ws_same_domain(o.host, low)) return true;
             continue;
         }
-        if (!ws_url_parse(entry, !has_scheme, &pat))
-            continue;
-        if (!ws_same_domain(o.host, pat.host))
-            continue;
-        if (!has_scheme)
-            return true;
-        if (strcmp(o.scheme, pat.scheme) != 0)
-            continue;
+        if (!ws_url_parse(entry, !has_scheme, &pat)) continue;
+        if (!ws_same_domain(o.host, pat.host)) continue;
+        if (!has_scheme) return true;
+        if (strcmp(o.scheme, pat.scheme) != 0) continue;
         int op = o.port >= 0 ? o.port : ws_default_port(o.scheme);
         int pp = pat.port >= 0 ? pat.port : ws_default_port(pat.scheme);
-        if (op == pp)
-            return true;
+        if (op == pp) return true;
     }
     return false;
 }
@@ -177,15 +152,13 @@ bool ws_origin_allowed(char *const *allowed_hosts, const char *origin)
 /* First comma-separated value, trimmed, copied into out. */
 static bool ws_first_value(const char *v, char *out, size_t out_len)
 {
-    if (!v)
-        return false;
+    if (!v) return false;
     while (*v == ' ' || *v == '\t')
         v++;
     size_t n = strcspn(v, ",");
     while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
         n--;
-    if (n == 0 || n >= out_len)
-        return false;
+    if (n == 0 || n >= out_len) return false;
     memcpy(out, v, n);
     out[n] = '\0';
     return true;
@@ -195,11 +168,9 @@ static bool ws_first_value(const char *v, char *out, size_t out_len)
  * a plain authority (letters, digits, '.', '-', ':', '[', ']', '_'). */
 static bool ws_host_safe(const char *h)
 {
-    if (!*h)
-        return false;
+    if (!*h) return false;
     for (const char *p = h; *p; p++)
-        if (!isalnum((unsigned char)*p) && !strchr(".-:[]_", *p))
-            return false;
+        if (!isalnum((unsigned char)*p) && !strchr(".-:[]_", *p)) return false;
     return true;
 }
 
@@ -225,12 +196,10 @@ char *ws_base_url(const char *public_base_url, bool from_trusted_proxy, const ch
         if (n && n < sizeof h) {
             memcpy(h, a, n);
             h[n] = '\0';
-            if (!ws_host_safe(h))
-                h[0] = '\0';
+            if (!ws_host_safe(h)) h[0] = '\0';
         }
     }
-    if (!h[0] && host && ws_host_safe(host))
-        snprintf(h, sizeof h, "%s", host);
+    if (!h[0] && host && ws_host_safe(host)) snprintf(h, sizeof h, "%s", host);
     if (from_trusted_proxy && ws_first_value(xf_proto, fv, sizeof fv) &&
         (!strcasecmp(fv, "http") || !strcasecmp(fv, "https"))) {
         for (size_t i = 0; fv[i] && i < sizeof scheme - 1; i++)
@@ -243,21 +212,16 @@ char *ws_base_url(const char *public_base_url, bool from_trusted_proxy, const ch
     } else {
         snprintf(scheme, sizeof scheme, "http");
     }
-    if (!h[0])
-        return strdup("");
-    if (asprintf(&out, "%s://%s", scheme, h) < 0)
-        return NULL;
+    if (!h[0]) return strdup("");
+    if (asprintf(&out, "%s://%s", scheme, h) < 0) return NULL;
     return out;
 }
 
 char *ws_avatar_url(const char *base_url, const char *avatar)
 {
     char *out = NULL;
-    if (!avatar || !*avatar)
-        return NULL;
-    if (!strncmp(avatar, "http://", 7) || !strncmp(avatar, "https://", 8))
-        return strdup(avatar);
-    if (asprintf(&out, "%s/media/%s", base_url ? base_url : "", avatar) < 0)
-        return NULL;
+    if (!avatar || !*avatar) return NULL;
+    if (!strncmp(avatar, "http://", 7) || !strncmp(avatar, "https://", 8)) return strdup(avatar);
+    if (asprintf(&out, "%s/media/%s", base_url ? base_url : "", avatar) < 0) return NULL;
     return out;
 }

@@ -115,8 +115,7 @@ static void ws_view_clear(ws_presence_t *p)
 void ws_presence_free(ws_server_t *srv)
 {
     ws_presence_t *p = srv->presence;
-    if (!p)
-        return;
+    if (!p) return;
     for (int b = 0; b < WS_PKEY_BUCKETS; b++)
         while (p->buckets[b]) {
             ws_pkey_t *k = p->buckets[b];
@@ -134,8 +133,7 @@ static bool ws_pkey_describe(cJSON *o, const ws_pkey_t *k)
 {
     if (!cJSON_AddStringToObject(o, "k", k->key) || !cJSON_AddNumberToObject(o, "n", k->count))
         return false;
-    if (!k->user)
-        return true;
+    if (!k->user) return true;
     return cJSON_AddStringToObject(o, "user", k->username) &&
            cJSON_AddNumberToObject(o, "uid", (double)k->uid) &&
            (k->img ? cJSON_AddStringToObject(o, "img", k->img) != NULL
@@ -157,8 +155,7 @@ static void ws_presence_event(ws_presence_t *p, const ws_pkey_t *k, const char *
 static bool ws_view_has_user(ws_presence_t *p, const char *name)
 {
     for (size_t i = 0; i < p->n_view_users; i++)
-        if (!strcmp(p->view_users[i], name))
-            return true;
+        if (!strcmp(p->view_users[i], name)) return true;
     return false;
 }
 
@@ -179,8 +176,7 @@ void ws_presence_join(ws_conn_t *c)
     int before = 0;
     c->pres_prev = NULL;
     c->pres_next = p->conns;
-    if (p->conns)
-        p->conns->pres_prev = c;
+    if (p->conns) p->conns->pres_prev = c;
     p->conns = c;
     if (c->user)
         snprintf(key, sizeof key, "u:%s", c->user->username);
@@ -194,8 +190,7 @@ void ws_presence_join(ws_conn_t *c)
             k = calloc(1, sizeof *k);
             if (!k || !(k->key = strdup(key)) ||
                 (c->user && !(k->username = strdup(c->user->username)))) {
-                if (k)
-                    ws_pkey_free(k);
+                if (k) ws_pkey_free(k);
                 log_error("ws: out of memory joining presence");
                 return;
             }
@@ -235,8 +230,7 @@ void ws_presence_leave(ws_conn_t *c, bool clean)
         c->pres_prev->pres_next = c->pres_next;
     else if (p->conns == c)
         p->conns = c->pres_next;
-    if (c->pres_next)
-        c->pres_next->pres_prev = c->pres_prev;
+    if (c->pres_next) c->pres_next->pres_prev = c->pres_prev;
     c->pres_prev = c->pres_next = NULL;
     if (c->awaiting_view) {
         c->awaiting_view = false;
@@ -244,8 +238,7 @@ void ws_presence_leave(ws_conn_t *c, bool clean)
     }
     ws_pkey_t *k = c->pkey;
     c->pkey = NULL;
-    if (!k)
-        return;
+    if (!k) return;
     k->count--;
     ws_presence_event(p, k, "leave", clean);
     if (k->count <= 0) {
@@ -315,8 +308,7 @@ static void ws_presence_snapshot(ws_server_t *srv, int64_t now)
         while (n < WS_SNAPSHOT_CHUNK) {
             while (!k && b < WS_PKEY_BUCKETS)
                 k = p->buckets[b++];
-            if (!k)
-                break;
+            if (!k) break;
             cJSON *o = cJSON_CreateObject();
             if (o && ws_pkey_describe(o, k) &&
                 cJSON_AddNumberToObject(o, "age", (double)(now - k->last_seen_ms)))
@@ -365,23 +357,19 @@ static bool ws_presence_follow(ws_presence_t *p, const char *id, int64_t started
 {
     ws_instance_t *slot = NULL;
     for (int i = 0; i < WS_MAX_INSTANCES; i++)
-        if (!strcmp(p->inst[i].id, id))
-            slot = &p->inst[i];
+        if (!strcmp(p->inst[i].id, id)) slot = &p->inst[i];
     if (!slot) {
         slot = &p->inst[0];
         for (int i = 1; i < WS_MAX_INSTANCES; i++)
-            if (p->inst[i].heard_ms < slot->heard_ms)
-                slot = &p->inst[i];
+            if (p->inst[i].heard_ms < slot->heard_ms) slot = &p->inst[i];
         snprintf(slot->id, sizeof slot->id, "%s", id);
     }
     slot->started = started;
     slot->heard_ms = now;
     for (int i = 0; i < WS_MAX_INSTANCES; i++) {
         ws_instance_t *o = &p->inst[i];
-        if (o == slot || !o->id[0] || now - o->heard_ms > WS_INSTANCE_STALE_MS)
-            continue;
-        if (o->started < started || (o->started == started && strcmp(o->id, id) < 0))
-            return false;
+        if (o == slot || !o->id[0] || now - o->heard_ms > WS_INSTANCE_STALE_MS) continue;
+        if (o->started < started || (o->started == started && strcmp(o->id, id) < 0)) return false;
     }
     return true;
 }
@@ -402,8 +390,7 @@ void ws_presence_view(ws_server_t *srv, const char *data, size_t len)
         log_warn("ws: malformed presence view ignored");
         goto done;
     }
-    if (!ws_presence_follow(p, inst, started, ws_now_ms()))
-        goto done;
+    if (!ws_presence_follow(p, inst, started, ws_now_ms())) goto done;
     /* Render both frames in the reference format, keys in reference order. */
     out = cJSON_CreateObject();
     cJSON *arr = out ? cJSON_AddArrayToObject(out, "online") : NULL;
@@ -420,8 +407,7 @@ void ws_presence_view(ws_server_t *srv, const char *data, size_t len)
         const char *name = json_str(e, "username");
         const char *img = json_str(e, "profileImage");
         cJSON *o = name ? cJSON_CreateObject() : NULL;
-        if (!o)
-            continue;
+        if (!o) continue;
         cJSON_AddStringToObject(o, "username", name);
         if (img)
             cJSON_AddStringToObject(o, "profileImage", img);
@@ -429,8 +415,7 @@ void ws_presence_view(ws_server_t *srv, const char *data, size_t len)
             cJSON_AddNullToObject(o, "profileImage");
         cJSON_AddItemToArray(arr, o);
         names[nn] = strdup(name);
-        if (names[nn])
-            nn++;
+        if (names[nn]) nn++;
     }
     cJSON_AddNumberToObject(out, "guests", (double)guests);
     gout = cJSON_CreateObject();
@@ -451,23 +436,20 @@ void ws_presence_view(ws_server_t *srv, const char *data, size_t len)
         p->view_users = names;
         p->n_view_users = nn;
         p->have_view = p->user_frame && p->guest_frame;
-        if (!p->have_view)
-            ws_view_clear(p);
+        if (!p->have_view) ws_view_clear(p);
     } else {
         for (size_t i = 0; i < nn; i++)
             free(names[i]);
         free(names);
     }
-    if (!p->have_view)
-        goto done;
+    if (!p->have_view) goto done;
     for (ws_conn_t *c = p->conns; c; c = c->pres_next) {
         /* An awaiting socket waits for a view that shows itself: its user,
          * or for a counted guest at least one guest. */
-        if (c->awaiting_view && (c->user ? !ws_view_has_user(p, c->user->username)
-                                         : c->pkey && guests < 1))
+        if (c->awaiting_view &&
+            (c->user ? !ws_view_has_user(p, c->user->username) : c->pkey && guests < 1))
             continue;
-        if (changed || c->awaiting_view)
-            ws_presence_send_view(p, c);
+        if (changed || c->awaiting_view) ws_presence_send_view(p, c);
     }
 done:
     cJSON_Delete(v);

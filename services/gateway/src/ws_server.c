@@ -31,8 +31,7 @@ int64_t ws_wall_ms(void)
 
 static void ws_event_free(ws_event_t *ev)
 {
-    if (ev->frame)
-        ws_frame_unref(ev->frame);
+    if (ev->frame) ws_frame_unref(ev->frame);
     free(ev->token);
     free(ev->data);
     free(ev);
@@ -60,8 +59,7 @@ void ws_post_event(ws_server_t *srv, ws_event_t *ev)
     else
         srv->inbox_head = ev;
     srv->inbox_tail = ev;
-    if (was_empty)
-        lws_cancel_service(srv->ctx);
+    if (was_empty) lws_cancel_service(srv->ctx);
     pthread_mutex_unlock(&ws_alive_lock);
 }
 
@@ -99,15 +97,13 @@ static void ws_inbox_drain(ws_server_t *srv)
 ws_conn_t *ws_conn_find(ws_server_t *srv, uint64_t id)
 {
     for (ws_conn_t *c = srv->by_id[id % WS_ID_BUCKETS]; c; c = c->id_next)
-        if (c->id == id)
-            return c;
+        if (c->id == id) return c;
     return NULL;
 }
 
 void ws_conn_close(ws_conn_t *c, int code)
 {
-    if (c->closing)
-        return;
+    if (c->closing) return;
     c->closing = true;
     c->close_code = code;
     lws_callback_on_writable(c->wsi);
@@ -125,16 +121,14 @@ static int ws_refuse(ws_server_t *srv, struct lws *wsi, int status)
 
 static int ws_hdr(struct lws *wsi, enum lws_token_indexes h, char *buf, int len)
 {
-    if (lws_hdr_total_length(wsi, h) <= 0 || lws_hdr_total_length(wsi, h) >= len)
-        return 0;
+    if (lws_hdr_total_length(wsi, h) <= 0 || lws_hdr_total_length(wsi, h) >= len) return 0;
     return lws_hdr_copy(wsi, buf, len, h) > 0;
 }
 
 static int ws_custom_hdr(struct lws *wsi, const char *name, char *buf, int len)
 {
     int n = lws_hdr_custom_length(wsi, name, (int)strlen(name));
-    if (n <= 0 || n >= len)
-        return 0;
+    if (n <= 0 || n >= len) return 0;
     return lws_hdr_custom_copy(wsi, buf, len, name, (int)strlen(name)) > 0;
 }
 
@@ -176,8 +170,7 @@ static int ws_handshake(ws_server_t *srv, struct lws *wsi, ws_conn_t *c)
         return ws_refuse(srv, wsi, HTTP_STATUS_NOT_FOUND);
     /* lws has already percent-decoded the URI (and rejects "%2F" tricks). */
     ws_path_kind_t kind = ws_path_parse(uri, true, &room, &room_len);
-    if (kind == WS_PATH_NONE)
-        return ws_refuse(srv, wsi, HTTP_STATUS_NOT_FOUND);
+    if (kind == WS_PATH_NONE) return ws_refuse(srv, wsi, HTTP_STATUS_NOT_FOUND);
     bool has_origin = ws_hdr(wsi, WSI_TOKEN_ORIGIN, origin, sizeof origin);
     if (!ws_origin_allowed(cfg->allowed_hosts, has_origin ? origin : NULL)) {
         status = HTTP_STATUS_FORBIDDEN;
@@ -208,16 +201,15 @@ static int ws_handshake(ws_server_t *srv, struct lws *wsi, ws_conn_t *c)
                 status = HTTP_STATUS_SERVICE_UNAVAILABLE;
                 goto refuse;
             }
-            if (verdict == 0)
-                goto refuse;
+            if (verdict == 0) goto refuse;
         }
     }
     bool has_host = ws_hdr(wsi, WSI_TOKEN_HOST, host, sizeof host);
     bool has_xfh = trusted && ws_custom_hdr(wsi, "x-forwarded-host:", xfh, sizeof xfh);
     bool has_xfp = trusted && ws_custom_hdr(wsi, "x-forwarded-proto:", xfp, sizeof xfp);
-    c->base_url = ws_base_url(cfg->public_base_url, trusted, has_xfh ? xfh : NULL,
-                              has_xfp ? xfp : NULL, has_origin ? origin : NULL,
-                              has_host ? host : NULL);
+    c->base_url =
+        ws_base_url(cfg->public_base_url, trusted, has_xfh ? xfh : NULL, has_xfp ? xfp : NULL,
+                    has_origin ? origin : NULL, has_host ? host : NULL);
     if (!c->base_url) {
         status = HTTP_STATUS_SERVICE_UNAVAILABLE;
         goto refuse;
@@ -229,11 +221,9 @@ static int ws_handshake(ws_server_t *srv, struct lws *wsi, ws_conn_t *c)
     c->srv = srv;
     return 0;
 refuse:
-    if (status < 400)
-        status = HTTP_STATUS_FORBIDDEN;
+    if (status < 400) status = HTTP_STATUS_FORBIDDEN;
     free(room);
-    if (user)
-        ws_identity_unref(user);
+    if (user) ws_identity_unref(user);
     memset(c, 0, sizeof *c);
     return ws_refuse(srv, wsi, status);
 }
@@ -249,14 +239,12 @@ static void ws_established(ws_server_t *srv, struct lws *wsi, ws_conn_t *c)
     c->id_next = srv->by_id[c->id % WS_ID_BUCKETS];
     srv->by_id[c->id % WS_ID_BUCKETS] = c;
     c->all_next = srv->all;
-    if (srv->all)
-        srv->all->all_prev = c;
+    if (srv->all) srv->all->all_prev = c;
     srv->all = c;
     srv->nconns++;
     metric_gauge_set(srv->m_conns, (int64_t)srv->nconns);
     if (c->kind == WS_PATH_CHAT) {
-        if (ws_room_join(srv, c) != 0)
-            ws_conn_close(c, 1011);
+        if (ws_room_join(srv, c) != 0) ws_conn_close(c, 1011);
     } else {
         ws_presence_join(c);
     }
@@ -277,21 +265,18 @@ static void ws_closed(ws_server_t *srv, ws_conn_t *c)
         ws_conn_t **pp = &srv->by_id[c->id % WS_ID_BUCKETS];
         while (*pp && *pp != c)
             pp = &(*pp)->id_next;
-        if (*pp)
-            *pp = c->id_next;
+        if (*pp) *pp = c->id_next;
         if (c->all_prev)
             c->all_prev->all_next = c->all_next;
         else
             srv->all = c->all_next;
-        if (c->all_next)
-            c->all_next->all_prev = c->all_prev;
+        if (c->all_next) c->all_next->all_prev = c->all_prev;
         srv->nconns--;
         metric_gauge_set(srv->m_conns, (int64_t)srv->nconns);
     }
     ws_conn_drop_queue(c);
     ws_chat_drop_posts(c);
-    if (c->user)
-        ws_identity_unref(c->user);
+    if (c->user) ws_identity_unref(c->user);
     free(c->room);
     free(c->base_url);
     free(c->rx);
@@ -303,8 +288,7 @@ static bool ws_flood_ok(ws_server_t *srv, ws_conn_t *c)
 {
     int64_t now = ws_now_ms();
     c->tokens += (double)(now - c->tokens_ms) * WS_FLOOD_RATE / 1000.0;
-    if (c->tokens > WS_FLOOD_BURST)
-        c->tokens = WS_FLOOD_BURST;
+    if (c->tokens > WS_FLOOD_BURST) c->tokens = WS_FLOOD_BURST;
     c->tokens_ms = now;
     if (c->tokens < 1.0) {
         metric_inc(srv->m_flood_dropped);
@@ -316,8 +300,7 @@ static bool ws_flood_ok(ws_server_t *srv, ws_conn_t *c)
 
 static void ws_dispatch(ws_server_t *srv, ws_conn_t *c, const char *data, size_t len)
 {
-    if (c->closing || !ws_flood_ok(srv, c))
-        return;
+    if (c->closing || !ws_flood_ok(srv, c)) return;
     if (c->kind == WS_PATH_CHAT)
         ws_chat_receive(c, data, len);
     else
@@ -328,8 +311,7 @@ static void ws_dispatch(ws_server_t *srv, ws_conn_t *c, const char *data, size_t
  * messages are read and ignored. Returns -1 to close. */
 static int ws_receive(ws_server_t *srv, struct lws *wsi, ws_conn_t *c, const char *in, size_t len)
 {
-    if (c->closing)
-        return 0; /* the close frame is on its way; the rest is discarded */
+    if (c->closing) return 0; /* the close frame is on its way; the rest is discarded */
     size_t remaining = lws_remaining_packet_payload(wsi);
     bool final = lws_is_final_fragment(wsi) && remaining == 0;
     if (c->rx_len + len + remaining > WS_RX_MAX) {
@@ -344,8 +326,7 @@ static int ws_receive(ws_server_t *srv, struct lws *wsi, ws_conn_t *c, const cha
     }
     bool binary = lws_frame_is_binary(wsi);
     if (final && c->rx_len == 0) {
-        if (!binary)
-            ws_dispatch(srv, c, in, len);
+        if (!binary) ws_dispatch(srv, c, in, len);
         return 0;
     }
     char *grown = realloc(c->rx, c->rx_len + len + 1);
@@ -357,8 +338,7 @@ static int ws_receive(ws_server_t *srv, struct lws *wsi, ws_conn_t *c, const cha
     memcpy(c->rx + c->rx_len, in, len);
     c->rx_len += len;
     if (final) {
-        if (!binary)
-            ws_dispatch(srv, c, c->rx, c->rx_len);
+        if (!binary) ws_dispatch(srv, c, c->rx, c->rx_len);
         free(c->rx);
         c->rx = NULL;
         c->rx_len = 0;
@@ -377,8 +357,7 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
         lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL);
         return -1;
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-        if (!c)
-            return ws_refuse(srv, wsi, HTTP_STATUS_SERVICE_UNAVAILABLE);
+        if (!c) return ws_refuse(srv, wsi, HTTP_STATUS_SERVICE_UNAVAILABLE);
         return ws_handshake(srv, wsi, c);
     case LWS_CALLBACK_ESTABLISHED:
         ws_established(srv, wsi, c);
@@ -394,8 +373,7 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
         }
         return 0;
     case LWS_CALLBACK_CLOSED:
-        if (c)
-            ws_closed(srv, c);
+        if (c) ws_closed(srv, c);
         return 0;
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
         ws_inbox_drain(srv);
@@ -448,8 +426,7 @@ static void *ws_service_main(void *arg)
     ws_server_t *srv = arg;
     lws_sul_schedule(srv->ctx, 0, &srv->tick, ws_tick, 50 * LWS_US_PER_MS);
     while (!atomic_load(&srv->stop))
-        if (lws_service(srv->ctx, 0) < 0)
-            break;
+        if (lws_service(srv->ctx, 0) < 0) break;
     return NULL;
 }
 
@@ -457,12 +434,10 @@ static void *ws_service_main(void *arg)
 static void ws_server_free(ws_server_t *srv)
 {
     pthread_mutex_lock(&ws_alive_lock);
-    if (ws_alive == srv)
-        ws_alive = NULL;
+    if (ws_alive == srv) ws_alive = NULL;
     pthread_mutex_unlock(&ws_alive_lock);
-    ws_fanout_close(srv); /* no NATS event reaches us after this */
-    if (srv->ctx)
-        lws_context_destroy(srv->ctx); /* CLOSED for every socket, on this thread */
+    ws_fanout_close(srv);                        /* no NATS event reaches us after this */
+    if (srv->ctx) lws_context_destroy(srv->ctx); /* CLOSED for every socket, on this thread */
     ws_fanout_free(srv);
     ws_presence_free(srv);
     ws_session_free(srv);
@@ -479,8 +454,7 @@ int ws_server_start(ws_server_t **out, gateway_t *gw)
 {
     const char *bad = NULL;
     ws_server_t *srv = calloc(1, sizeof *srv);
-    if (!srv)
-        return -1;
+    if (!srv) return -1;
     srv->gw = gw;
     srv->trusted = client_ip_nets_parse(gw->cfg.trusted_proxies, &bad);
     if (!srv->trusted) {
@@ -490,26 +464,24 @@ int ws_server_start(ws_server_t **out, gateway_t *gw)
     char host[32] = "gw", rnd[9];
     gethostname(host, sizeof host - 1);
     host[sizeof host - 1] = '\0';
-    if (text_random(rnd, 8, "abcdefghijklmnopqrstuvwxyz0123456789") != 0)
-        goto fail;
+    if (text_random(rnd, 8, "abcdefghijklmnopqrstuvwxyz0123456789") != 0) goto fail;
     rnd[8] = '\0';
     snprintf(srv->gateway_id, sizeof srv->gateway_id, "%.24s-%d-%s", host, (int)getpid(), rnd);
 
     srv->m_conns = metrics_gauge("echochat_gateway_ws_connections", NULL, "Open WebSockets");
-    srv->m_frames_out = metrics_counter("echochat_gateway_ws_frames_sent_total", NULL,
-                                        "WebSocket frames written");
+    srv->m_frames_out =
+        metrics_counter("echochat_gateway_ws_frames_sent_total", NULL, "WebSocket frames written");
     srv->m_dropped_slow = metrics_counter("echochat_gateway_ws_slow_closed_total", NULL,
                                           "Sockets closed 1008 for a full send queue");
     srv->m_flood_dropped = metrics_counter("echochat_gateway_ws_flood_dropped_total", NULL,
                                            "Inbound frames dropped by the flood guard");
-    srv->m_posts = metrics_counter("echochat_gateway_ws_posts_total", NULL,
-                                   "Chat messages forwarded to chat");
+    srv->m_posts =
+        metrics_counter("echochat_gateway_ws_posts_total", NULL, "Chat messages forwarded to chat");
     srv->m_post_unavailable = metrics_counter("echochat_gateway_ws_post_unavailable_total", NULL,
                                               "Chat posts answered with unavailable");
-    srv->m_refused = metrics_counter("echochat_gateway_ws_refused_total", NULL,
-                                     "WebSocket handshakes refused");
-    if (ws_session_init(srv) != 0 || ws_presence_init(srv) != 0)
-        goto fail;
+    srv->m_refused =
+        metrics_counter("echochat_gateway_ws_refused_total", NULL, "WebSocket handshakes refused");
+    if (ws_session_init(srv) != 0 || ws_presence_init(srv) != 0) goto fail;
 
     lws_set_log_level(LLL_ERR | LLL_WARN, ws_lws_log);
     struct lws_context_creation_info info;
@@ -531,10 +503,8 @@ int ws_server_start(ws_server_t **out, gateway_t *gw)
     pthread_mutex_lock(&ws_alive_lock);
     ws_alive = srv;
     pthread_mutex_unlock(&ws_alive_lock);
-    if (ws_fanout_init(srv) != 0)
-        goto fail;
-    if (pthread_create(&srv->thread, NULL, ws_service_main, srv) != 0)
-        goto fail;
+    if (ws_fanout_init(srv) != 0) goto fail;
+    if (pthread_create(&srv->thread, NULL, ws_service_main, srv) != 0) goto fail;
     log_info("ws: listening on %s:%d as gateway %s", gw->cfg.listen_host, gw->cfg.ws_port,
              srv->gateway_id);
     *out = srv;
@@ -546,8 +516,7 @@ fail:
 
 void ws_server_stop(ws_server_t *srv)
 {
-    if (!srv)
-        return;
+    if (!srv) return;
     pthread_mutex_lock(&ws_alive_lock);
     ws_alive = NULL;
     pthread_mutex_unlock(&ws_alive_lock);

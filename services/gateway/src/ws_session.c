@@ -51,8 +51,7 @@ ws_identity_t *ws_identity_new(long long id, const char *username, const char *a
                                bool is_staff, bool is_superuser)
 {
     ws_identity_t *u = calloc(1, sizeof *u);
-    if (!u)
-        return NULL;
+    if (!u) return NULL;
     u->refs = 1;
     u->id = id;
     u->is_staff = is_staff;
@@ -66,8 +65,7 @@ ws_identity_t *ws_identity_new(long long id, const char *username, const char *a
 
 void ws_identity_unref(ws_identity_t *u)
 {
-    if (!u || --u->refs > 0)
-        return;
+    if (!u || --u->refs > 0) return;
     free(u->username);
     free(u->avatar);
     free(u->json);
@@ -123,8 +121,7 @@ static ws_centry_t *ws_cache_get(ws_cache_t *c, const char *key, int64_t now)
     while (*pp) {
         ws_centry_t *e = *pp;
         if (!strcmp(e->key, key)) {
-            if (e->expires_ms > now)
-                return e;
+            if (e->expires_ms > now) return e;
             *pp = e->next;
             c->count--;
             ws_centry_free(e);
@@ -182,8 +179,7 @@ int ws_session_init(ws_server_t *srv)
 
 void ws_session_free(ws_server_t *srv)
 {
-    if (!srv->sessions)
-        return;
+    if (!srv->sessions) return;
     ws_cache_clear(&srv->sessions->sessions);
     ws_cache_clear(&srv->sessions->access);
     free(srv->sessions);
@@ -208,8 +204,7 @@ static ws_identity_t *ws_identity_from_json(const cJSON *u)
 {
     int64_t id;
     const char *name = json_str(u, "username");
-    if (!cJSON_IsObject(u) || !json_int(u, "id", &id) || !name)
-        return NULL;
+    if (!cJSON_IsObject(u) || !json_int(u, "id", &id) || !name) return NULL;
     bool staff = false, super = false;
     json_bool(u, "is_staff", &staff);
     json_bool(u, "is_superuser", &super);
@@ -221,8 +216,7 @@ int ws_session_resolve(ws_server_t *srv, const char *session_id, ws_identity_t *
 {
     *user = NULL;
     hash_hex[0] = '\0';
-    if (!session_id || !*session_id)
-        return WS_AUTH_OK;
+    if (!session_id || !*session_id) return WS_AUTH_OK;
     ws_sha256_hex(session_id, hash_hex);
     int64_t now = ws_now_ms();
     ws_centry_t *e = ws_cache_get(&srv->sessions->sessions, hash_hex, now);
@@ -241,8 +235,8 @@ int ws_session_resolve(ws_server_t *srv, const char *session_id, ws_identity_t *
     if (!req || !cJSON_AddStringToObject(req, "session_id", session_id) ||
         !(body = json_print_compact(req, &len)))
         goto done;
-    int st = bus_request(srv->gw->bus, SUBJ_AUTH_SESSION_RESOLVE, body, len,
-                         WS_RESOLVE_TIMEOUT_MS, &reply);
+    int st = bus_request(srv->gw->bus, SUBJ_AUTH_SESSION_RESOLVE, body, len, WS_RESOLVE_TIMEOUT_MS,
+                         &reply);
     if (st != BUS_OK) {
         log_warn("ws: session resolve failed (%d): auth unavailable", st);
         goto done;
@@ -258,15 +252,13 @@ int ws_session_resolve(ws_server_t *srv, const char *session_id, ws_identity_t *
     int64_t ttl = u ? WS_SESSION_TTL_MS : WS_GUEST_TTL_MS, expires_at;
     if (u && json_int(ans, "expires_at", &expires_at)) { /* never cache past the session's end */
         int64_t left = expires_at * 1000 - ws_wall_ms();
-        if (left < ttl)
-            ttl = left > 0 ? left : 0;
+        if (left < ttl) ttl = left > 0 ? left : 0;
     }
     cJSON_Delete(ans);
     e = ttl > 0 ? calloc(1, sizeof *e) : NULL;
     if (e && (e->key = strdup(hash_hex))) {
         e->user = u;
-        if (u)
-            u->refs++;
+        if (u) u->refs++;
         e->user_id = u ? u->id : -1;
         e->expires_ms = now + ttl;
         ws_cache_put(&srv->sessions->sessions, e);
@@ -288,8 +280,7 @@ int ws_room_access(ws_server_t *srv, const char *room, size_t room_len, ws_ident
     char key[300];
     *status = 403;
     /* Names that are not UTF-8 can be no slug; long ones no valid room. */
-    if (!text_valid_utf8(room, room_len) || room_len > 100)
-        return 0;
+    if (!text_valid_utf8(room, room_len) || room_len > 100) return 0;
     char *token = room_token(room, room_len);
     snprintf(key, sizeof key, "%s\n%lld", token, user ? user->id : -1LL);
     free(token);
@@ -304,17 +295,15 @@ int ws_room_access(ws_server_t *srv, const char *room, size_t room_len, ws_ident
     size_t len = 0;
     natsMsg *reply = NULL;
     int rc = -1;
-    if (!req || !cJSON_AddStringToObject(req, "room", room))
-        goto done;
+    if (!req || !cJSON_AddStringToObject(req, "room", room)) goto done;
     cJSON *u = user ? cJSON_Parse(user->json) : cJSON_CreateNull();
     if (!u || !cJSON_AddItemToObject(req, "user", u)) {
         cJSON_Delete(u);
         goto done;
     }
-    if (!(body = json_print_compact(req, &len)))
-        goto done;
-    int st = bus_request(srv->gw->bus, SUBJ_CHAT_ROOM_ACCESS, body, len, WS_RESOLVE_TIMEOUT_MS,
-                         &reply);
+    if (!(body = json_print_compact(req, &len))) goto done;
+    int st =
+        bus_request(srv->gw->bus, SUBJ_CHAT_ROOM_ACCESS, body, len, WS_RESOLVE_TIMEOUT_MS, &reply);
     if (st != BUS_OK) {
         log_warn("ws: room access check failed (%d): chat unavailable", st);
         goto done;
@@ -327,8 +316,7 @@ int ws_room_access(ws_server_t *srv, const char *room, size_t room_len, ws_ident
         cJSON_Delete(ans);
         goto done;
     }
-    if (!allowed && json_int(ans, "status", &code) && (code < 400 || code > 499))
-        code = 403;
+    if (!allowed && json_int(ans, "status", &code) && (code < 400 || code > 499)) code = 403;
     cJSON_Delete(ans);
     rc = allowed ? 1 : 0;
     *status = allowed ? 200 : (int)code;
@@ -375,8 +363,7 @@ void ws_session_revoked(ws_server_t *srv, const char *data, size_t len)
     ws_session_forget_user(srv, (long long)uid, hash);
     int closed = 0;
     for (ws_conn_t *c = srv->all; c; c = c->all_next) {
-        if (c->user && c->user->id == (long long)uid &&
-            (!hash || !strcmp(c->session_hash, hash))) {
+        if (c->user && c->user->id == (long long)uid && (!hash || !strcmp(c->session_hash, hash))) {
             ws_conn_close(c, WS_CLOSE_REVOKED);
             closed++;
         }
@@ -401,15 +388,12 @@ void ws_session_user_updated(ws_server_t *srv, const char *data, size_t len)
     const char *avatar = json_str(ev, "avatar");
     ws_session_forget_user(srv, (long long)uid, NULL);
     for (ws_conn_t *c = srv->all; c; c = c->all_next) {
-        if (!c->user || c->user->id != (long long)uid)
-            continue;
+        if (!c->user || c->user->id != (long long)uid) continue;
         bool presence = c->kind == WS_PATH_PRESENCE && !c->closing;
-        if (presence)
-            ws_presence_leave(c, true);
+        if (presence) ws_presence_leave(c, true);
         if (ws_identity_update(c->user, name, avatar) != 0)
             log_error("ws: out of memory updating user %lld", (long long)uid);
-        if (presence)
-            ws_presence_join(c);
+        if (presence) ws_presence_join(c);
     }
     cJSON_Delete(ev);
 }

@@ -44,9 +44,9 @@ static void origin_rules(void **state)
     char *star[] = {"*", NULL};
     char *dom[] = {".example.com", NULL};
     char *schemed[] = {"https://chat.example:8443", NULL};
-    assert_false(ws_origin_allowed(def, NULL));                     /* 93 */
-    assert_false(ws_origin_allowed(def, "http://evil.example"));     /* 93 */
-    assert_true(ws_origin_allowed(def, "http://localhost:5173"));    /* 94 */
+    assert_false(ws_origin_allowed(def, NULL));                   /* 93 */
+    assert_false(ws_origin_allowed(def, "http://evil.example"));  /* 93 */
+    assert_true(ws_origin_allowed(def, "http://localhost:5173")); /* 94 */
     assert_true(ws_origin_allowed(def, "https://LOCALHOST"));
     assert_true(ws_origin_allowed(def, "http://127.0.0.1:8000"));
     assert_false(ws_origin_allowed(def, "null"));
@@ -74,7 +74,8 @@ static void base_urls(void **state)
     assert_string_equal(u, "http://172.18.0.4:8000");
     free(u);
     /* W5 / item 111: forwarded headers from an untrusted peer are ignored */
-    u = ws_base_url(NULL, false, "evil.example", "https", "http://localhost:5173", "localhost:8001");
+    u = ws_base_url(NULL, false, "evil.example", "https", "http://localhost:5173",
+                    "localhost:8001");
     assert_string_equal(u, "http://localhost:5173");
     free(u);
     /* Origin before Host; first value of a list; bad host characters refused */

@@ -15,10 +15,8 @@ int main(int argc, char **argv)
     daemon_init(&d, argc, argv, "presence", 9103, true);
     presence_config_load(&d.cfgr, &cfg);
     daemon_config_done(&d);
-    if (daemon_start(&d, "presence") != 0)
-        goto cleanup;
-    if (presence_start(&p, &d, &cfg) != 0)
-        goto cleanup;
+    if (daemon_start(&d, "presence") != 0) goto cleanup;
+    if (presence_start(&p, &d, &cfg) != 0) goto cleanup;
     daemon_wait(&d);
     rc = 0;
 cleanup:

@@ -78,16 +78,14 @@ static void presence_on_report(bus_t *bus, natsMsg *msg, void *ctx)
     bool ok = r && pstate_apply(p->state, r, presence_now());
     pthread_mutex_unlock(&p->lock);
     metric_inc(ok ? p->m_reports : p->m_bad_reports);
-    if (!ok)
-        log_warn("presence: malformed report ignored");
+    if (!ok) log_warn("presence: malformed report ignored");
     cJSON_Delete(r);
 }
 
 static void presence_write_last_seen(pstate_transition_t *t, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        if (t[i].uid <= 0)
-            continue;
+        if (t[i].uid <= 0) continue;
         char uid[32];
         snprintf(uid, sizeof uid, "%lld", t[i].uid);
         const char *params[] = {uid, t[i].username};
@@ -140,8 +138,7 @@ static void *presence_timer_main(void *arg)
         }
         ntrans = pstate_take_transitions(p->state, &trans);
         pthread_mutex_unlock(&p->lock);
-        if (body)
-            bus_publish(p->d->bus, SUBJ_PRESENCE_VIEW, body, len);
+        if (body) bus_publish(p->d->bus, SUBJ_PRESENCE_VIEW, body, len);
         free(body);
         presence_write_last_seen(trans, ntrans);
         pstate_transitions_free(trans, ntrans);
@@ -166,14 +163,13 @@ static void presence_on_last_seen(bus_t *bus, natsMsg *msg, void *ctx)
 {
     presence_t *p = ctx;
     cJSON *req = json_parse(natsMsg_GetData(msg), (size_t)natsMsg_GetDataLength(msg));
-    const cJSON *names = cJSON_IsObject(req) ? cJSON_GetObjectItemCaseSensitive(req, "usernames")
-                                             : NULL;
+    const cJSON *names =
+        cJSON_IsObject(req) ? cJSON_GetObjectItemCaseSensitive(req, "usernames") : NULL;
     cJSON *ans = cJSON_CreateObject();
     cJSON *map = ans ? cJSON_AddObjectToObject(ans, "last_seen") : NULL;
     char *body = NULL;
     size_t len = 0;
-    if (!map)
-        goto done;
+    if (!map) goto done;
     if (!cJSON_IsArray(names) || cJSON_GetArraySize(names) > PRESENCE_LAST_SEEN_MAX) {
         cJSON_AddStringToObject(ans, "error", "bad_request");
         goto reply;
@@ -183,8 +179,7 @@ static void presence_on_last_seen(bus_t *bus, natsMsg *msg, void *ctx)
     const cJSON *n;
     cJSON_ArrayForEach(n, names)
     {
-        if (!cJSON_IsString(n) || cJSON_GetObjectItemCaseSensitive(map, n->valuestring))
-            continue;
+        if (!cJSON_IsString(n) || cJSON_GetObjectItemCaseSensitive(map, n->valuestring)) continue;
         pthread_mutex_lock(&p->lock);
         bool live = pstate_user_live(p->state, n->valuestring);
         pthread_mutex_unlock(&p->lock);
@@ -206,8 +201,7 @@ static void presence_on_last_seen(bus_t *bus, natsMsg *msg, void *ctx)
     }
 reply:
     body = json_print_compact(ans, &len);
-    if (body)
-        bus_respond(bus, msg, body, len);
+    if (body) bus_respond(bus, msg, body, len);
 done:
     free(body);
     cJSON_Delete(ans);
@@ -225,8 +219,8 @@ static void presence_on_user_updated(bus_t *bus, natsMsg *msg, void *ctx)
         char id[32];
         snprintf(id, sizeof id, "%lld", (long long)uid);
         const char *params[] = {id, name};
-        PQclear(db_query("UPDATE presence.last_seen SET username = $2 WHERE user_id = $1", 2,
-                         params));
+        PQclear(
+            db_query("UPDATE presence.last_seen SET username = $2 WHERE user_id = $1", 2, params));
     }
     cJSON_Delete(ev);
 }
@@ -248,18 +242,17 @@ static void presence_on_user_deleted(bus_t *bus, natsMsg *msg, void *ctx)
 int presence_start(presence_t **out, daemon_t *d, const presence_config_t *cfg)
 {
     presence_t *p = calloc(1, sizeof *p);
-    if (!p)
-        return -1;
+    if (!p) return -1;
     p->d = d;
     pthread_mutex_init(&p->lock, NULL);
     p->state = pstate_new((int64_t)cfg->ttl_s * 1000, (int64_t)cfg->grace_s * 1000);
     char rnd[13];
-    if (!p->state || text_random(rnd, 12, "abcdefghijklmnopqrstuvwxyz0123456789") != 0)
-        goto fail;
+    if (!p->state || text_random(rnd, 12, "abcdefghijklmnopqrstuvwxyz0123456789") != 0) goto fail;
     rnd[12] = '\0';
     snprintf(p->instance, sizeof p->instance, "presence-%d-%s", (int)getpid(), rnd);
     p->started_ms = presence_wall();
-    p->m_reports = metrics_counter("echochat_presence_reports_total", NULL, "Gateway reports applied");
+    p->m_reports =
+        metrics_counter("echochat_presence_reports_total", NULL, "Gateway reports applied");
     p->m_bad_reports = metrics_counter("echochat_presence_bad_reports_total", NULL,
                                        "Malformed gateway reports ignored");
     p->m_views = metrics_counter("echochat_presence_view_changes_total", NULL,
@@ -274,8 +267,7 @@ int presence_start(presence_t **out, daemon_t *d, const presence_config_t *cfg)
         bus_serve(d->bus, SUBJ_AUTH_EVENT_USER_DELETED, NULL, 1, presence_on_user_deleted, p) !=
             BUS_OK)
         goto fail;
-    if (pthread_create(&p->timer, NULL, presence_timer_main, p) != 0)
-        goto fail;
+    if (pthread_create(&p->timer, NULL, presence_timer_main, p) != 0) goto fail;
     p->timer_started = true;
     log_info("presence: instance %s, TTL %d s, grace %d s", p->instance, cfg->ttl_s, cfg->grace_s);
     *out = p;
@@ -289,18 +281,15 @@ fail:
  * the state is freed by presence_free after daemon_shutdown. */
 void presence_stop(presence_t *p)
 {
-    if (!p)
-        return;
+    if (!p) return;
     p->stopping = true;
-    if (p->timer_started)
-        pthread_join(p->timer, NULL);
+    if (p->timer_started) pthread_join(p->timer, NULL);
     p->timer_started = false;
 }
 
 void presence_free(presence_t *p)
 {
-    if (!p)
-        return;
+    if (!p) return;
     presence_stop(p);
     pstate_free(p->state);
     free(p->view_json);

@@ -58,8 +58,7 @@ static unsigned ps_hash(const char *s)
 pstate_t *pstate_new(int64_t ttl_ms, int64_t grace_ms)
 {
     pstate_t *p = calloc(1, sizeof *p);
-    if (!p)
-        return NULL;
+    if (!p) return NULL;
     p->ttl = ttl_ms;
     p->grace = grace_ms;
     p->changed = true;
@@ -68,19 +67,16 @@ pstate_t *pstate_new(int64_t ttl_ms, int64_t grace_ms)
 
 static void ps_note(pstate_t *p, const ps_key_t *k, bool online)
 {
-    if (!k->user)
-        return;
+    if (!k->user) return;
     if (p->ntrans == p->cap_trans) {
         size_t cap = p->cap_trans ? p->cap_trans * 2 : 16;
         pstate_transition_t *t = realloc(p->trans, cap * sizeof *t);
-        if (!t)
-            return; /* last_seen is best effort; the live view is not affected */
+        if (!t) return; /* last_seen is best effort; the live view is not affected */
         p->trans = t;
         p->cap_trans = cap;
     }
     char *name = strdup(k->username);
-    if (!name)
-        return;
+    if (!name) return;
     p->trans[p->ntrans++] = (pstate_transition_t){k->uid, name, online};
 }
 
@@ -111,8 +107,7 @@ static void ps_key_delete(pstate_t *p, ps_key_t *k)
         k->next->prev = k->prev;
     else
         p->last = k->prev;
-    if (!k->user)
-        p->guests--;
+    if (!k->user) p->guests--;
     ps_note(p, k, false);
     p->changed = true;
     ps_key_free(k);
@@ -120,8 +115,7 @@ static void ps_key_delete(pstate_t *p, ps_key_t *k)
 
 void pstate_free(pstate_t *p)
 {
-    if (!p)
-        return;
+    if (!p) return;
     while (p->first) {
         ps_key_t *k = p->first;
         p->first = k->next;
@@ -140,8 +134,7 @@ void pstate_free(pstate_t *p)
 static ps_key_t *ps_key_find(pstate_t *p, const char *key)
 {
     for (ps_key_t *k = p->buckets[ps_hash(key) % PS_BUCKETS]; k; k = k->hnext)
-        if (!strcmp(k->key, key))
-            return k;
+        if (!strcmp(k->key, key)) return k;
     return NULL;
 }
 
@@ -149,16 +142,13 @@ static ps_key_t *ps_key_find(pstate_t *p, const char *key)
 static ps_key_t *ps_key_get(pstate_t *p, const cJSON *item, const char *key)
 {
     ps_key_t *k = ps_key_find(p, key);
-    if (k)
-        return k;
+    if (k) return k;
     bool user = key[0] == 'u';
     const char *name = json_str(item, "user");
-    if (user && !name)
-        return NULL;
+    if (user && !name) return NULL;
     k = calloc(1, sizeof *k);
     if (!k || !(k->key = strdup(key)) || (user && !(k->username = strdup(name)))) {
-        if (k)
-            ps_key_free(k);
+        if (k) ps_key_free(k);
         return NULL;
     }
     k->user = user;
@@ -171,8 +161,7 @@ static ps_key_t *ps_key_get(pstate_t *p, const cJSON *item, const char *key)
     else
         p->first = k;
     p->last = k;
-    if (!user)
-        p->guests++;
+    if (!user) p->guests++;
     ps_note(p, k, true);
     p->changed = true;
     return k;
@@ -181,17 +170,14 @@ static ps_key_t *ps_key_get(pstate_t *p, const cJSON *item, const char *key)
 /* Newest connection's avatar wins (§3.2); uid is kept for last_seen. */
 static void ps_key_describe(pstate_t *p, ps_key_t *k, const cJSON *item)
 {
-    if (!k->user)
-        return;
+    if (!k->user) return;
     int64_t uid;
-    if (json_int(item, "uid", &uid))
-        k->uid = (long long)uid;
+    if (json_int(item, "uid", &uid)) k->uid = (long long)uid;
     const cJSON *img = cJSON_GetObjectItemCaseSensitive(item, "img");
     const char *s = cJSON_IsString(img) ? img->valuestring : NULL;
     if ((s == NULL) != (k->img == NULL) || (s && strcmp(s, k->img) != 0)) {
         char *copy = s ? strdup(s) : NULL;
-        if (s && !copy)
-            return;
+        if (s && !copy) return;
         free(k->img);
         k->img = copy;
         p->changed = true;
@@ -201,19 +187,16 @@ static void ps_key_describe(pstate_t *p, ps_key_t *k, const cJSON *item)
 static ps_contrib_t *ps_contrib_find(ps_key_t *k, ps_gateway_t *gw)
 {
     for (ps_contrib_t *c = k->contribs; c; c = c->next)
-        if (c->gw == gw)
-            return c;
+        if (c->gw == gw) return c;
     return NULL;
 }
 
 static ps_contrib_t *ps_contrib_get(ps_key_t *k, ps_gateway_t *gw)
 {
     ps_contrib_t *c = ps_contrib_find(k, gw);
-    if (c)
-        return c;
+    if (c) return c;
     c = calloc(1, sizeof *c);
-    if (!c)
-        return NULL;
+    if (!c) return NULL;
     c->gw = gw;
     c->next = k->contribs;
     k->contribs = c;
@@ -233,8 +216,7 @@ static ps_gateway_t *ps_gateway_get(pstate_t *p, const char *id, int64_t now)
 {
     ps_gateway_t *g;
     for (g = p->gateways; g; g = g->next)
-        if (!strcmp(g->id, id))
-            break;
+        if (!strcmp(g->id, id)) break;
     if (!g) {
         g = calloc(1, sizeof *g);
         if (!g || !(g->id = strdup(id))) {
@@ -257,8 +239,7 @@ static bool ps_gateway_alive(const pstate_t *p, const ps_gateway_t *g, int64_t n
 
 static bool ps_contrib_live(const pstate_t *p, const ps_contrib_t *c, int64_t now)
 {
-    if (!ps_gateway_alive(p, c->gw, now) || now - c->last_seen > p->ttl)
-        return false;
+    if (!ps_gateway_alive(p, c->gw, now) || now - c->last_seen > p->ttl) return false;
     return c->count > 0 || c->grace_until > now;
 }
 
@@ -278,24 +259,21 @@ static void ps_apply_event(pstate_t *p, ps_gateway_t *gw, const cJSON *e, int64_
 {
     const char *op = json_str(e, "op"), *key = json_str(e, "k");
     int64_t n = 0;
-    if (!op || !key || (key[0] != 'u' && key[0] != 'g') || key[1] != ':' ||
-        !json_int(e, "n", &n) || n < 0)
+    if (!op || !key || (key[0] != 'u' && key[0] != 'g') || key[1] != ':' || !json_int(e, "n", &n) ||
+        n < 0)
         return;
     bool clean = false;
     json_bool(e, "clean", &clean);
     if (!strcmp(op, "leave") && n == 0 && clean) {
         ps_key_t *k = ps_key_find(p, key);
         ps_contrib_t *c = k ? ps_contrib_find(k, gw) : NULL;
-        if (c)
-            ps_contrib_remove(k, c); /* the sweep drops the key if it was the last */
+        if (c) ps_contrib_remove(k, c); /* the sweep drops the key if it was the last */
         return;
     }
-    if (strcmp(op, "join") && strcmp(op, "ping") && strcmp(op, "leave"))
-        return;
+    if (strcmp(op, "join") && strcmp(op, "ping") && strcmp(op, "leave")) return;
     ps_key_t *k = ps_key_get(p, e, key);
     ps_contrib_t *c = k ? ps_contrib_get(k, gw) : NULL;
-    if (!c)
-        return;
+    if (!c) return;
     if (!strcmp(op, "join"))
         ps_key_describe(p, k, e);
     else if (!k->img && k->user)
@@ -323,15 +301,11 @@ static void ps_apply_snapshot_item(pstate_t *p, ps_gateway_t *gw, uint64_t gen, 
     ps_contrib_t *c = k ? ps_contrib_find(k, gw) : NULL;
     if (!c && now - seen > p->ttl)
         return; /* a silent socket past TTL is not resurrected by snapshots */
-    if (!k && !(k = ps_key_get(p, e, key)))
-        return;
-    if (!c && !(c = ps_contrib_get(k, gw)))
-        return;
-    if (!k->img && k->user)
-        ps_key_describe(p, k, e);
+    if (!k && !(k = ps_key_get(p, e, key))) return;
+    if (!c && !(c = ps_contrib_get(k, gw))) return;
+    if (!k->img && k->user) ps_key_describe(p, k, e);
     c->count = (int)n;
-    if (seen > c->last_seen)
-        c->last_seen = seen;
+    if (seen > c->last_seen) c->last_seen = seen;
     c->grace_until = 0;
     c->snap_gen = gen;
 }
@@ -342,16 +316,14 @@ static void ps_snapshot_final(pstate_t *p, ps_gateway_t *gw, uint64_t gen, int64
 {
     for (ps_key_t *k = p->first; k; k = k->next) {
         ps_contrib_t *c = ps_contrib_find(k, gw);
-        if (c && c->count > 0 && c->snap_gen != gen)
-            ps_contrib_grace(p, k, c, now);
+        if (c && c->count > 0 && c->snap_gen != gen) ps_contrib_grace(p, k, c, now);
     }
 }
 
 bool pstate_apply(pstate_t *p, const cJSON *report, int64_t now)
 {
     const char *gid = cJSON_IsObject(report) ? json_str(report, "gw") : NULL;
-    if (!gid || !*gid)
-        return false;
+    if (!gid || !*gid) return false;
     const cJSON *ev = cJSON_GetObjectItemCaseSensitive(report, "ev");
     const cJSON *keys = cJSON_GetObjectItemCaseSensitive(report, "keys");
     int64_t gen = 0, every = 0;
@@ -359,10 +331,8 @@ bool pstate_apply(pstate_t *p, const cJSON *report, int64_t now)
     if ((ev && !cJSON_IsArray(ev)) || (keys && !cJSON_IsArray(keys)) || (is_snapshot && !keys))
         return false;
     ps_gateway_t *gw = ps_gateway_get(p, gid, now);
-    if (!gw)
-        return false;
-    if (json_int(report, "every", &every) && every >= 100 && every <= 600000)
-        gw->every_ms = every;
+    if (!gw) return false;
+    if (json_int(report, "every", &every) && every >= 100 && every <= 600000) gw->every_ms = every;
     const cJSON *e;
     cJSON_ArrayForEach(e, ev)
     {
@@ -386,12 +356,10 @@ bool pstate_sweep(pstate_t *p, int64_t now)
         ps_key_t *next = k->next;
         for (ps_contrib_t *c = k->contribs; c;) {
             ps_contrib_t *cn = c->next;
-            if (!ps_contrib_live(p, c, now))
-                ps_contrib_remove(k, c);
+            if (!ps_contrib_live(p, c, now)) ps_contrib_remove(k, c);
             c = cn;
         }
-        if (!k->contribs)
-            ps_key_delete(p, k);
+        if (!k->contribs) ps_key_delete(p, k);
         k = next;
     }
     /* Forget gateways that are gone and own nothing any more. */
@@ -417,8 +385,7 @@ cJSON *pstate_view(pstate_t *p)
         return NULL;
     }
     for (ps_key_t *k = p->first; k; k = k->next) {
-        if (!k->user)
-            continue;
+        if (!k->user) continue;
         cJSON *o = cJSON_CreateObject();
         if (!o || !cJSON_AddStringToObject(o, "username", k->username) ||
             !(k->img ? cJSON_AddStringToObject(o, "profileImage", k->img)
@@ -440,8 +407,7 @@ cJSON *pstate_view(pstate_t *p)
 bool pstate_user_live(pstate_t *p, const char *username)
 {
     char key[320];
-    if (strlen(username) > 300)
-        return false;
+    if (strlen(username) > 300) return false;
     key[0] = 'u';
     key[1] = ':';
     strcpy(key + 2, username);

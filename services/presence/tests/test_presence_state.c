@@ -36,17 +36,17 @@ static char *view_at(pstate_t *p, int64_t now)
     return buf;
 }
 
-#define JOIN(gw, user, n) \
-    "{\"gw\":\"" gw "\",\"ev\":[{\"op\":\"join\",\"k\":\"u:" user "\",\"n\":" #n \
+#define JOIN(gw, user, n)                                                                          \
+    "{\"gw\":\"" gw "\",\"ev\":[{\"op\":\"join\",\"k\":\"u:" user "\",\"n\":" #n                   \
     ",\"user\":\"" user "\",\"uid\":1,\"img\":\"http://h/media/" user ".png\"}]}"
-#define LEAVE(gw, user, n, clean) \
-    "{\"gw\":\"" gw "\",\"ev\":[{\"op\":\"leave\",\"k\":\"u:" user "\",\"n\":" #n \
+#define LEAVE(gw, user, n, clean)                                                                  \
+    "{\"gw\":\"" gw "\",\"ev\":[{\"op\":\"leave\",\"k\":\"u:" user "\",\"n\":" #n                  \
     ",\"clean\":" #clean ",\"user\":\"" user "\",\"uid\":1,\"img\":null}]}"
-#define PING(gw, user, n) \
-    "{\"gw\":\"" gw "\",\"ev\":[{\"op\":\"ping\",\"k\":\"u:" user "\",\"n\":" #n \
+#define PING(gw, user, n)                                                                          \
+    "{\"gw\":\"" gw "\",\"ev\":[{\"op\":\"ping\",\"k\":\"u:" user "\",\"n\":" #n                   \
     ",\"user\":\"" user "\",\"uid\":1,\"img\":null}]}"
-#define GUEST(gw, op, ip, n, clean) \
-    "{\"gw\":\"" gw "\",\"ev\":[{\"op\":\"" op "\",\"k\":\"g:" ip "\",\"n\":" #n \
+#define GUEST(gw, op, ip, n, clean)                                                                \
+    "{\"gw\":\"" gw "\",\"ev\":[{\"op\":\"" op "\",\"k\":\"g:" ip "\",\"n\":" #n                   \
     ",\"clean\":" #clean "}]}"
 
 static void join_order_and_multitab(void **state)
@@ -55,10 +55,11 @@ static void join_order_and_multitab(void **state)
     apply(p, JOIN("A", "bob", 1), 0);
     apply(p, JOIN("A", "alice", 1), 10);
     apply(p, JOIN("A", "bob", 2), 20); /* second tab: counted once */
-    assert_string_equal(view_at(p, 30),
-                        "{\"online\":[{\"username\":\"bob\",\"profileImage\":\"http://h/media/bob.png\"},"
-                        "{\"username\":\"alice\",\"profileImage\":\"http://h/media/alice.png\"}],"
-                        "\"guests\":0}");
+    assert_string_equal(
+        view_at(p, 30),
+        "{\"online\":[{\"username\":\"bob\",\"profileImage\":\"http://h/media/bob.png\"},"
+        "{\"username\":\"alice\",\"profileImage\":\"http://h/media/alice.png\"}],"
+        "\"guests\":0}");
     /* item 120: one tab closes cleanly, the user stays */
     apply(p, LEAVE("A", "bob", 1, true), 40);
     assert_non_null(strstr(view_at(p, 50), "bob"));
@@ -108,17 +109,20 @@ static void ttl_without_pings(void **state)
     pstate_t *p = pstate_new(TTL, GRACE);
     apply(p, JOIN("A", "bob", 1), 0);
     /* the gateway keeps reporting (snapshots) but bob never pings: item 126 */
-    apply(p, "{\"gw\":\"A\",\"snapshot\":1,\"final\":true,\"keys\":[{\"k\":\"u:bob\",\"n\":1,"
-             "\"age\":20000,\"user\":\"bob\",\"uid\":1,\"img\":null}]}",
+    apply(p,
+          "{\"gw\":\"A\",\"snapshot\":1,\"final\":true,\"keys\":[{\"k\":\"u:bob\",\"n\":1,"
+          "\"age\":20000,\"user\":\"bob\",\"uid\":1,\"img\":null}]}",
           20000);
     assert_non_null(strstr(view_at(p, TTL), "bob"));
-    apply(p, "{\"gw\":\"A\",\"snapshot\":2,\"final\":true,\"keys\":[{\"k\":\"u:bob\",\"n\":1,"
-             "\"age\":40001,\"user\":\"bob\",\"uid\":1,\"img\":null}]}",
+    apply(p,
+          "{\"gw\":\"A\",\"snapshot\":2,\"final\":true,\"keys\":[{\"k\":\"u:bob\",\"n\":1,"
+          "\"age\":40001,\"user\":\"bob\",\"uid\":1,\"img\":null}]}",
           TTL + 1);
     assert_null(strstr(view_at(p, TTL + 1), "bob"));
     /* a later snapshot does not resurrect the silent socket ... */
-    apply(p, "{\"gw\":\"A\",\"snapshot\":3,\"final\":true,\"keys\":[{\"k\":\"u:bob\",\"n\":1,"
-             "\"age\":42000,\"user\":\"bob\",\"uid\":1,\"img\":null}]}",
+    apply(p,
+          "{\"gw\":\"A\",\"snapshot\":3,\"final\":true,\"keys\":[{\"k\":\"u:bob\",\"n\":1,"
+          "\"age\":42000,\"user\":\"bob\",\"uid\":1,\"img\":null}]}",
           TTL + 2000);
     assert_null(strstr(view_at(p, TTL + 2000), "bob"));
     /* ... its next ping does */
@@ -144,9 +148,10 @@ static void two_gateways_merge(void **state)
     apply(p, JOIN("B", "bob", 1), 0);
     apply(p, GUEST("A", "join", "1.1.1.1", 1, false), 0);
     apply(p, GUEST("B", "join", "1.1.1.1", 1, false), 0);
-    assert_string_equal(view_at(p, 1),
-                        "{\"online\":[{\"username\":\"bob\",\"profileImage\":\"http://h/media/bob.png\"}],"
-                        "\"guests\":1}");
+    assert_string_equal(
+        view_at(p, 1),
+        "{\"online\":[{\"username\":\"bob\",\"profileImage\":\"http://h/media/bob.png\"}],"
+        "\"guests\":1}");
     /* bob closes cleanly on A but is still connected through B */
     apply(p, LEAVE("A", "bob", 0, true), 2);
     assert_non_null(strstr(view_at(p, 3), "bob"));
@@ -174,8 +179,9 @@ static void lost_leave_repaired_by_snapshot(void **state)
     apply(p, JOIN("A", "bob", 1), 0);
     apply(p, JOIN("A", "eve", 1), 0);
     /* bob's leave was lost; the next snapshot lacks him → grace, then gone */
-    apply(p, "{\"gw\":\"A\",\"snapshot\":7,\"final\":true,\"keys\":[{\"k\":\"u:eve\",\"n\":1,"
-             "\"age\":0,\"user\":\"eve\",\"uid\":2,\"img\":null}]}",
+    apply(p,
+          "{\"gw\":\"A\",\"snapshot\":7,\"final\":true,\"keys\":[{\"k\":\"u:eve\",\"n\":1,"
+          "\"age\":0,\"user\":\"eve\",\"uid\":2,\"img\":null}]}",
           2000);
     assert_non_null(strstr(view_at(p, 2000 + GRACE - 1), "bob"));
     assert_null(strstr(view_at(p, 2000 + GRACE), "bob"));
@@ -187,12 +193,13 @@ static void restarted_instance_converges(void **state)
 {
     pstate_t *p = pstate_new(TTL, GRACE);
     /* a fresh instance learns everything from one snapshot */
-    apply(p, "{\"gw\":\"A\",\"snapshot\":1,\"final\":true,\"keys\":["
-             "{\"k\":\"u:bob\",\"n\":2,\"age\":100,\"user\":\"bob\",\"uid\":1,\"img\":\"x\"},"
-             "{\"k\":\"g:9.9.9.9\",\"n\":1,\"age\":100}]}",
+    apply(p,
+          "{\"gw\":\"A\",\"snapshot\":1,\"final\":true,\"keys\":["
+          "{\"k\":\"u:bob\",\"n\":2,\"age\":100,\"user\":\"bob\",\"uid\":1,\"img\":\"x\"},"
+          "{\"k\":\"g:9.9.9.9\",\"n\":1,\"age\":100}]}",
           0);
-    assert_string_equal(view_at(p, 1),
-                        "{\"online\":[{\"username\":\"bob\",\"profileImage\":\"x\"}],\"guests\":1}");
+    assert_string_equal(
+        view_at(p, 1), "{\"online\":[{\"username\":\"bob\",\"profileImage\":\"x\"}],\"guests\":1}");
     pstate_free(p);
 }
 
@@ -230,9 +237,10 @@ static void malformed_reports(void **state)
         cJSON_Delete(r);
     }
     /* bad items inside a good report are skipped */
-    apply(p, "{\"gw\":\"A\",\"ev\":[{\"op\":\"join\",\"k\":\"x:1\",\"n\":1},"
-             "{\"op\":\"join\",\"k\":\"u:nouser\",\"n\":1},{\"op\":\"fly\",\"k\":\"g:1\",\"n\":1},"
-             "{\"op\":\"join\",\"k\":\"g:1.1.1.1\",\"n\":-1}]}",
+    apply(p,
+          "{\"gw\":\"A\",\"ev\":[{\"op\":\"join\",\"k\":\"x:1\",\"n\":1},"
+          "{\"op\":\"join\",\"k\":\"u:nouser\",\"n\":1},{\"op\":\"fly\",\"k\":\"g:1\",\"n\":1},"
+          "{\"op\":\"join\",\"k\":\"g:1.1.1.1\",\"n\":-1}]}",
           0);
     assert_string_equal(view_at(p, 1), "{\"online\":[],\"guests\":0}");
     pstate_free(p);
