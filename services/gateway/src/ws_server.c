@@ -402,6 +402,10 @@ static void ws_lws_log(int level, const char *line)
     size_t n = strlen(line);
     while (n && line[n - 1] == '\n')
         n--;
+    /* Our own refusals (403/404/503) are counted in metrics, not logged
+     * once per attempt. */
+    if (strstr(line, "User code denied connection"))
+        return;
     log_write(level == LLL_ERR ? LOG_ERROR : LOG_WARN, "lws: %.*s", (int)n, line);
 }
 
