@@ -18,7 +18,6 @@ client IP (P12).
 import os
 import signal
 import subprocess
-import tempfile
 import time
 
 from lib.stack import free_port, wait_until
@@ -31,7 +30,6 @@ class Cluster:
         self.instances = []
         self.gateways = []
         self.port = free_port()
-        self.dir = tempfile.mkdtemp(prefix="echochat-cluster-")
         self.nats = subprocess.Popen(
             ["nats-server", "-a", "127.0.0.1", "-p", str(self.port)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
