@@ -327,7 +327,6 @@ def test_timestamp_edit_moves_message_in_history_and_cursors(stack, superuser, n
     The cached history page is invalidated by the edit."""
     c, su = superuser
     s = slug("ts")
-    owner = user()
     a, b, cc, d, e = insert_messages(stack["DATABASE_URL"], s, 5)
     assert history(c, s) == [a, b, cc, d, e]  # fills the history cache
     old = c.get(f"/api/admin/messages/{cc}/").json()["created_at"]

@@ -248,8 +248,8 @@ static void rooms_create(http_req_t *req, http_resp_t *resp, const admin_actor_t
         admin_field_error(resp, "owner", "У общей комнаты не может быть владельца.");
         goto cleanup;
     }
-    if (!name)
-        name = strdup(has_owner ? owner_name : slug);
+    if (!name && !(name = strdup(has_owner ? owner_name : slug)))
+        abort();
     char oid[24];
     snprintf(oid, sizeof oid, "%" PRId64, owner_id);
     const char *params[] = {slug, name, has_owner ? oid : NULL, has_owner ? owner_name : NULL};
