@@ -42,6 +42,11 @@ ROUTE(register)
 ROUTE(password_rules)
 ROUTE(profile)
 ROUTE(public_user)
+ROUTE(admin_users)
+ROUTE(admin_user)
+ROUTE(admin_password)
+ROUTE(admin_avatar)
+ROUTE(admin_audit)
 
 static const http_route_t ROUTES[] = {
     {"/api/auth/csrf/", "GET", r_csrf},
@@ -52,6 +57,11 @@ static const http_route_t ROUTES[] = {
     {"/api/auth/password-rules/", "GET", r_password_rules},
     {"/api/auth/profile/", "GET, POST", r_profile},
     {"/api/auth/users/<>/", "GET", r_public_user},
+    {"/api/admin/users/", "GET, POST", r_admin_users},
+    {"/api/admin/users/<>/", "GET, PATCH, DELETE", r_admin_user},
+    {"/api/admin/users/<>/password/", "POST", r_admin_password},
+    {"/api/admin/users/<>/avatar/", "POST", r_admin_avatar},
+    {"/api/admin/audit/", "GET", r_admin_audit},
     {"/media/default.jpg", "GET, HEAD", h_media},
     {"/media/profile_pics/<>", "GET, HEAD", h_media},
     {NULL, NULL, NULL},

@@ -8,6 +8,8 @@
 #include <time.h>
 
 #include "auth.h"
+#include "avatar.h"
+#include "echo/multipart.h"
 #include "echo/http_route.h"
 #include "session.h"
 
@@ -36,6 +38,12 @@ void http_body_error(call_t *c);
 /* Re-issues csrftoken: the incoming secret when well-formed, else a new one. */
 int http_issue_csrf(call_t *c, char *secret_out);
 
+/* The reference EmailValidator, simplified (http_profile.c). */
+bool http_email_valid(const char *e);
+/* Validates and processes an uploaded avatar as the profile endpoint does;
+ * true with *img ready, else false with a message under errors.image. */
+bool http_image_field(call_t *c, const multipart_part_t *f, cJSON *errors, avatar_image_t *img);
+
 /* Handlers (bus worker threads). */
 void h_csrf(call_t *c);
 void h_session(call_t *c);
@@ -45,6 +53,11 @@ void h_register(call_t *c);
 void h_password_rules(call_t *c);
 void h_profile(call_t *c);
 void h_public_user(call_t *c);
+void h_admin_users(call_t *c);
+void h_admin_user(call_t *c);
+void h_admin_password(call_t *c);
+void h_admin_avatar(call_t *c);
+void h_admin_audit(call_t *c);
 void h_media(http_req_t *req, http_resp_t *resp, void *ctx);
 
 #endif
