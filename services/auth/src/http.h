@@ -12,6 +12,7 @@
 #include "echo/multipart.h"
 #include "echo/http_route.h"
 #include "session.h"
+#include "user.h"
 
 typedef struct {
     auth_t *app;
@@ -19,14 +20,17 @@ typedef struct {
     http_resp_t *resp;
     session_status_t session; /* identity from the sessionid cookie */
     session_user_t user;      /* valid when session == SESSION_FOUND */
+    user_t account;           /* the same account in full (password left empty) */
     bool cookie_hashed;       /* the request carried a well-formed sessionid */
     char cookie_hash[SESSION_HASH_HEX + 1];
     bool session_cookie_written; /* a handler set or expired sessionid itself */
     time_t now;
 } call_t;
 
-/* Serves the route table on echochat.auth.http. */
+/* Serves the route table on echochat.auth.http, POSTs on the slow lane. */
 int http_start(auth_t *app);
+/* Finishes the slow lane's queued requests (before the bus closes). */
+void http_stop(auth_t *app);
 
 /* Error bodies (P2: every one has "code"). */
 void http_error(call_t *c, int status, const char *code, const char *text);

@@ -350,8 +350,11 @@ void h_profile(call_t *c)
         require_login(c);
         return;
     }
-    if (strcmp(c->req->method, "GET") == 0)
-        reply_own(c);
-    else
+    if (strcmp(c->req->method, "GET") == 0) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddItemToObject(o, "user", user_json_own(&c->account, c->req->base_url));
+        http_resp_json(c->resp, 200, o);
+    } else {
         profile_post(c);
+    }
 }

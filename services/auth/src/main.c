@@ -45,6 +45,7 @@ int main(int argc, char **argv)
     daemon_wait(&d);
     rc = 0;
 out:
+    http_stop(&app);
     janitor_stop();
     daemon_shutdown(&d);
     return rc;
