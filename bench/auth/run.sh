@@ -56,7 +56,17 @@ echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, $(sed -n 's/^model name\s*: 
   "$(free -g | awk '/^Mem:/ {print $2}') GiB; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "## session: wrk -t$THREADS -c$CONNS -d$DURATION --latency -H '<cookie>' $base/api/auth/session/"
 wrk -t"$THREADS" -c"$CONNS" -d2s -H "$cookie" "$base/api/auth/session/" >/dev/null  # warm up
-wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -H "$cookie" "$base/api/auth/session/"
+before=$(bench/auth/cpu.sh)
+res=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -H "$cookie" "$base/api/auth/session/")
+after=$(bench/auth/cpu.sh)
+echo "$res"
+# CPU per request of the server side (wrk's own CPU not counted): what the
+# throughput would be on otherwise idle cores, whatever else runs here now.
+n=$(echo "$res" | awk '/requests in/ {print $1}')
+paste <(echo "$before") <(echo "$after") | awk -v n="$n" -v hz="$(getconf CLK_TCK)" '
+  { d = ($4 - $2) * 1e6 / hz / n; t += d; printf "cpu/request %s %.0f us\n", $1, d }
+  END { printf "cpu/request total %.0f us (ceiling on %d idle cores: %.0f req/s)\n", t, c, c * 1e6 / t }' \
+  c="$(nproc)"
 
 echo "## login: wrk -t$LOGIN_CONNS -c$LOGIN_CONNS -d$DURATION -s bench/auth/login.lua $base"
 echo "##   beside: wrk -t1 -c$PACED_CONNS -d$DURATION --latency -s bench/auth/paced.lua (delay ${BENCH_DELAY_MS} ms) session checks"

@@ -25,6 +25,10 @@ int main(int argc, char **argv)
     daemon_t d;
     auth_t app = {0};
     int rc = 1;
+    /* nats.c spins 2000 times on a busy lock before sleeping by default;
+     * with more threads than cores that spinning only steals CPU from the
+     * thread holding the lock. */
+    nats_Open(0);
     daemon_init(&d, argc, argv, "auth", 9101, true);
     auth_config_load(&d.cfgr, d.cfg.debug, &app.cfg);
     daemon_config_done(&d);

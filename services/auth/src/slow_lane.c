@@ -27,29 +27,6 @@ struct slow_lane {
     pthread_t *threads;
 };
 
-static natsMsg *copy_msg(natsMsg *msg)
-{
-    natsMsg *out = NULL;
-    if (natsMsg_Create(&out, natsMsg_GetSubject(msg), natsMsg_GetReply(msg), natsMsg_GetData(msg),
-                       natsMsg_GetDataLength(msg)) != NATS_OK)
-        return NULL;
-    const char **keys = NULL;
-    int nkeys = 0;
-    if (natsMsgHeader_Keys(msg, &keys, &nkeys) == NATS_OK) {
-        for (int i = 0; i < nkeys; i++) {
-            const char **vals = NULL;
-            int nvals = 0;
-            if (natsMsgHeader_Values(msg, keys[i], &vals, &nvals) != NATS_OK)
-                continue;
-            for (int j = 0; j < nvals; j++)
-                natsMsgHeader_Add(out, keys[i], vals[j]);
-            free((void *)vals);
-        }
-        free((void *)keys);
-    }
-    return out;
-}
-
 /* Lane thread. */
 static void *lane_main(void *arg)
 {
@@ -112,7 +89,7 @@ bool slow_lane_push(slow_lane_t *l, natsMsg *msg)
     pthread_mutex_unlock(&l->lock);
     if (!room)
         return false;
-    natsMsg *copy = copy_msg(msg);
+    natsMsg *copy = bus_msg_copy(msg, natsMsg_GetSubject(msg), natsMsg_GetReply(msg));
     if (!copy)
         return false;
     pthread_mutex_lock(&l->lock);
