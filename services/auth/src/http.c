@@ -106,6 +106,11 @@ int http_start(auth_t *app)
 void http_stop(auth_t *app)
 {
     slow_lane_stop(app->slow);
+}
+
+void http_free(auth_t *app)
+{
+    slow_lane_free(app->slow);
     app->slow = NULL;
 }
 

@@ -29,8 +29,11 @@ typedef struct {
 
 /* Serves the route table on echochat.auth.http, POSTs on the slow lane. */
 int http_start(auth_t *app);
-/* Finishes the slow lane's queued requests (before the bus closes). */
+/* Finishes the slow lane's queued requests (before the bus closes); POSTs
+ * arriving later are answered on the NATS workers. */
 void http_stop(auth_t *app);
+/* Frees the slow lane (after the bus closed: no handler runs any more). */
+void http_free(auth_t *app);
 
 /* Error bodies (P2: every one has "code"). */
 void http_error(call_t *c, int status, const char *code, const char *text);

@@ -52,5 +52,6 @@ out:
     http_stop(&app);
     janitor_stop();
     daemon_shutdown(&d);
+    http_free(&app);
     return rc;
 }

@@ -68,13 +68,13 @@ slow_lane_t *slow_lane_start(bus_t *bus, int threads, int nice, bus_handler_fn f
     pthread_cond_init(&l->ready, NULL);
     l->threads = calloc((size_t)threads, sizeof *l->threads);
     if (!l->threads) {
-        slow_lane_stop(l);
+        slow_lane_free(l);
         return NULL;
     }
     for (int i = 0; i < threads; i++) {
         if (pthread_create(&l->threads[i], NULL, lane_main, l) != 0) {
             log_error("slow lane: cannot start thread %d", i);
-            slow_lane_stop(l);
+            slow_lane_free(l);
             return NULL;
         }
         l->nthreads++;
@@ -115,6 +115,14 @@ void slow_lane_stop(slow_lane_t *l)
     pthread_mutex_unlock(&l->lock);
     for (int i = 0; i < l->nthreads; i++)
         pthread_join(l->threads[i], NULL);
+    l->nthreads = 0;
+}
+
+void slow_lane_free(slow_lane_t *l)
+{
+    if (!l)
+        return;
+    slow_lane_stop(l);
     free(l->threads);
     pthread_cond_destroy(&l->ready);
     pthread_mutex_destroy(&l->lock);

@@ -20,7 +20,10 @@ slow_lane_t *slow_lane_start(bus_t *bus, int threads, int nice, bus_handler_fn f
 /* Queues a copy of msg (subject, reply subject, headers, body). False when
  * the lane is full or stopping: the caller then handles msg itself. */
 bool slow_lane_push(slow_lane_t *lane, natsMsg *msg);
-/* Lets the threads finish what is queued, joins them and frees the lane. */
+/* Lets the threads finish what is queued and joins them; later pushes
+ * return false. The lane stays valid for pushers still running. */
 void slow_lane_stop(slow_lane_t *lane);
+/* Frees a stopped lane once nothing can push any more (bus closed). */
+void slow_lane_free(slow_lane_t *lane);
 
 #endif

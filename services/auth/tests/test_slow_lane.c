@@ -57,6 +57,13 @@ static void test_every_message_once_then_stop(void **state)
     for (int i = 0; i < 64; i++)
         assert_int_equal(r.seen[i], 1);
     assert_true(r.off_main);
+    /* stopped: the pusher keeps the message and answers it itself */
+    natsMsg *m = NULL;
+    assert_int_equal(natsMsg_Create(&m, "echochat.auth.http", "_INBOX.r", "0", 1), NATS_OK);
+    assert_false(slow_lane_push(lane, m));
+    natsMsg_Destroy(m);
+    assert_int_equal(r.handled, 64);
+    slow_lane_free(lane);
 }
 
 int main(void)
