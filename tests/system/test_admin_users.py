@@ -322,9 +322,13 @@ def test_patch_rename_to_taken_name(root, root_name, new_client):
 
 def test_patch_invalid_json_is_400(root, new_client):
     name, _ = register(new_client)
-    r = root.patch(f"/api/admin/users/{user_id(root, name)}/", body=b"{nope",
-                   headers={"Content-Type": "application/json"})
-    assert r.status == 400 and r.json()["code"] == "invalid_body"
+    uid = user_id(root, name)
+    for body in (b"{nope", b'{"bio": "a\\u0000b"}', b'{"bio": "\xff"}', b"[1]", b"null", b"bio=x"):
+        r = root.patch(f"/api/admin/users/{uid}/", body=body, headers={"Content-Type": "application/json"})
+        assert r.status == 400 and r.json()["code"] == "invalid_body", (body, r)
+    assert root.get(f"/api/admin/users/{uid}/").json()["bio"] == ""
+    # an empty object changes nothing
+    assert root.patch(f"/api/admin/users/{uid}/", json={}).status == 200
 
 
 # ---------------------------------------------------------------- staff vs superuser

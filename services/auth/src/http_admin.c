@@ -493,6 +493,8 @@ static void publish_changes(call_t *c, const admin_result_t *r)
         events_user_updated(c->app->bus, a->id, a->username, a->avatar, renamed ? b->username : NULL);
 }
 
+static bool read_patch_fields(call_t *c, cJSON *o, admin_patch_t *p);
+
 /* Reads a PATCH body: a JSON object of the editable fields only. Fills p
  * (heap strings) or replies 400 and returns false. */
 static bool read_patch(call_t *c, admin_patch_t *p)
@@ -500,12 +502,25 @@ static bool read_patch(call_t *c, admin_patch_t *p)
     *p = (admin_patch_t){.is_active = -1, .is_staff = -1, .is_superuser = -1};
     if (c->req->body_len == 0)
         return true;
-    cJSON *o = json_parse(c->req->body, c->req->body_len);
-    if (!cJSON_IsObject(o)) {
-        cJSON_Delete(o);
-        http_field_error(c, 400, "invalid_body", "Неверное тело запроса", "body", "Ожидается JSON-объект");
-        return false;
+    /* body_parse rejects invalid UTF-8 and \u0000 escapes (which cJSON would
+     * silently cut strings at); an empty object is no change. */
+    body_t b;
+    body_parse(c->req, c->app->cfg.upload_max_bytes, &b);
+    bool empty_object = b.status == BODY_EMPTY && cJSON_IsObject(b.json);
+    if (empty_object || (b.status == BODY_OK && b.json)) {
+        cJSON *o = b.json;
+        b.json = NULL;
+        body_free(&b);
+        return read_patch_fields(c, o, p);
     }
+    body_free(&b);
+    http_field_error(c, 400, "invalid_body", "Неверное тело запроса", "body", "Ожидается JSON-объект");
+    return false;
+}
+
+/* The fields of a PATCH object (consumed). */
+static bool read_patch_fields(call_t *c, cJSON *o, admin_patch_t *p)
+{
     cJSON *errors = cJSON_CreateObject();
     for (cJSON *f = o->child; f; f = f->next) {
         const char *k = f->string;
