@@ -108,6 +108,10 @@ def user_id(client, name):
 
 
 def audit(client, **filters):
+    """Auth's entries only when an object id is given: ids of users, rooms
+    and messages overlap in the merged log."""
+    if "object_id" in filters:
+        filters.setdefault("object_type", "user")
     r = client.get("/api/admin/audit/?" + urllib.parse.urlencode(filters))
     if r.status == 404 and r.json().get("code") == "not_found":
         # The gateway merges auth's and chat's logs and passes a refusal of
@@ -531,7 +535,7 @@ def test_audit_filters_and_cursor(root, root_name, new_client):
                             "object_label", "changes"}
     assert all(e["actor"] == root_name for e in audit(root, actor=root_name, limit=50)["results"])
     assert audit(root, actor=uname("nobody"))["results"] == []
-    assert audit(root, object_type="room", object_id=uid)["results"] == []
+    assert all(e["object_type"] == "room" for e in audit(root, object_type="room", limit=200)["results"])
     assert audit(root, object_id=uid, since="2999-01-01")["results"] == []
     assert len(audit(root, object_id=uid, until="2999-01-01T00:00:00+03:00", limit=200)["results"]) == 5
     mid = seen[2]["at"]

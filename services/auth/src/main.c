@@ -1,6 +1,7 @@
 /* echochat-auth: entry point. Reads configuration, starts the shared runtime
- * (ops endpoint, NATS, PostgreSQL schema "auth"), serves echochat.auth.http
- * and echochat.auth.session.resolve, and shuts down cleanly on SIGTERM.
+ * (ops endpoint, NATS, PostgreSQL schema "auth"), serves echochat.auth.http,
+ * echochat.auth.session.resolve and echochat.auth.user.lookup, and shuts
+ * down cleanly on SIGTERM.
  * `echochat-auth createsuperuser` is handled by createsuperuser.c. */
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "echo/log.h"
 #include "http.h"
 #include "janitor.h"
+#include "lookup.h"
 #include "media.h"
 #include "password.h"
 #include "resolve.h"
@@ -41,8 +43,8 @@ int main(int argc, char **argv)
     /* First start: the default avatar is generated, never shipped in git. */
     int media_rc = media_ensure_default();
     db_thread_done();
-    if (media_rc != 0 || resolve_start(&app) != BUS_OK || http_start(&app) != BUS_OK ||
-        janitor_start() != 0)
+    if (media_rc != 0 || resolve_start(&app) != BUS_OK || lookup_start(&app) != BUS_OK ||
+        http_start(&app) != BUS_OK || janitor_start() != 0)
         goto out;
     log_info("auth: serving (%d http workers, %d resolve workers, passwords %s)", app.cfg.http_workers,
              app.cfg.resolve_workers, app.cfg.relax_passwords ? "relaxed" : "strict");
