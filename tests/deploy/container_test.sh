@@ -30,7 +30,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT" || exit 1
 CACHE_DIR=${CACHE_DIR:-/var/cache/echochat-deploy-test}
 PROJECT=echochat-deploy-test
-TAG=test
+TAG="test"
 PY=/usr/bin/python3
 T0=$(date +%s)
 
