@@ -102,18 +102,16 @@ trap 'echo interrupted; exit 130' INT TERM
 # --------------------------------------------------------------------- tools
 phase "tools"
 missing=()
-for t in podman docker-compose debootstrap curl openssl; do
+for t in podman runc docker-compose debootstrap curl openssl; do
   command -v "$t" >/dev/null || missing+=("$t")
 done
 "$PY" -c 'import websocket' 2>/dev/null || missing+=(python3-websocket)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-    podman docker-compose debootstrap curl openssl python3-websocket >"$WORK/apt.log" 2>&1 ||
+    podman runc docker-compose debootstrap curl openssl python3-websocket >"$WORK/apt.log" 2>&1 ||
     { cat "$WORK/apt.log"; die "install podman docker-compose debootstrap"; }
 fi
-podman --version
-
 [ "${CLEAN:-0}" = 1 ] && rm -rf "$CACHE_DIR"
 mkdir -p "$CACHE_DIR/storage" "$CACHE_DIR/run"
 
@@ -141,6 +139,7 @@ graphroot = "$CACHE_DIR/storage"
 runroot = "$CACHE_DIR/run"
 EOF
 
+podman --version
 podman system service --time=0 "unix://$SOCK" >"$WORK/podman-service.log" 2>&1 &
 SERVICE_PID=$!
 for _ in $(seq 1 100); do
