@@ -11,6 +11,10 @@
 FROM debian:bookworm-slim AS spa
 ARG NODE_VERSION=22.23.3
 ARG NPM_VERSION=10.9.9
+# Node trusts only its built-in CA list; let it also trust
+# the system store (Debian's, plus any CA the base image adds for a proxy).
+ENV PATH=/opt/node/bin:$PATH \
+    NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
 RUN apt-get update \
     && apt-get install -y --no-install-recommends nodejs npm ca-certificates \
     && arch=$(dpkg --print-architecture) \
@@ -20,7 +24,6 @@ RUN apt-get update \
         "node-linux-$node_arch@$NODE_VERSION" "npm@$NPM_VERSION" \
     && apt-get purge -y --auto-remove nodejs npm \
     && rm -rf /var/lib/apt/lists/* /root/.npm
-ENV PATH=/opt/node/bin:$PATH
 RUN node --version && npm --version
 WORKDIR /src/frontend
 COPY frontend/package.json frontend/package-lock.json ./

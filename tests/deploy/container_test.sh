@@ -165,12 +165,21 @@ if [ ! -s "$ROOTFS_TAR" ]; then
   rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
   tar -C "$rootfs" -cf "$ROOTFS_TAR.tmp" . && mv "$ROOTFS_TAR.tmp" "$ROOTFS_TAR"
   rm -rf "$rootfs"
-  podman rmi -f localhost/debian:bookworm-slim >/dev/null 2>&1
+  podman rmi -f localhost/debian-rootfs:bookworm >/dev/null 2>&1
 fi
-if ! podman image exists localhost/debian:bookworm-slim; then
-  podman import --change 'CMD ["bash"]' "$ROOTFS_TAR" localhost/debian:bookworm-slim >/dev/null ||
+if ! podman image exists localhost/debian-rootfs:bookworm; then
+  podman import --change 'CMD ["bash"]' "$ROOTFS_TAR" localhost/debian-rootfs:bookworm >/dev/null 2>&1 ||
     die "podman import of the rootfs"
 fi
+# This machine reaches the npm registry through a TLS-inspecting egress proxy
+# whose CA the host trusts (/usr/local/share/ca-certificates). The stand-in base
+# image carries the same local CAs, so update-ca-certificates in the images puts
+# them into the system store, as it would for a company proxy's CA.
+mkdir -p "$WORK/base"
+cp /usr/local/share/ca-certificates/*.crt "$WORK/base/" 2>/dev/null
+printf 'FROM localhost/debian-rootfs:bookworm\nCOPY . /usr/local/share/ca-certificates/\n' > "$WORK/base/Containerfile"
+podman build --format docker --pull=never -f "$WORK/base/Containerfile" -t localhost/debian:bookworm-slim \
+  "$WORK/base" >"$WORK/build-base.log" 2>&1 || { cat "$WORK/build-base.log"; die "base image with local CAs"; }
 podman tag localhost/debian:bookworm-slim docker.io/library/debian:bookworm-slim || die "tag base image"
 pass "base image docker.io/library/debian:bookworm-slim from debootstrap"
 
