@@ -14,20 +14,23 @@ ARG NPM_VERSION=10.9.9
 # Node trusts only its built-in CA list; let it also trust
 # the system store (Debian's, plus any CA the base image adds for a proxy).
 ENV PATH=/opt/node/bin:$PATH \
-    NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+    NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt \
+    NPM_CONFIG_UPDATE_NOTIFIER=false \
+    NPM_CONFIG_FUND=false \
+    NPM_CONFIG_AUDIT=false
 RUN apt-get update \
     && apt-get install -y --no-install-recommends nodejs npm ca-certificates \
     && arch=$(dpkg --print-architecture) \
     && case "$arch" in amd64) node_arch=x64 ;; arm64) node_arch=arm64 ;; \
          *) echo "no Node binary package for $arch" >&2; exit 1 ;; esac \
-    && npm install --global --prefix /opt/node --no-audit --no-fund \
+    && npm install --global --prefix /opt/node \
         "node-linux-$node_arch@$NODE_VERSION" "npm@$NPM_VERSION" \
     && apt-get purge -y --auto-remove nodejs npm \
     && rm -rf /var/lib/apt/lists/* /root/.npm
 RUN node --version && npm --version
 WORKDIR /src/frontend
 COPY frontend/package.json frontend/package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN npm ci
 COPY frontend/ ./
 RUN npm run build \
     && test -f dist/index.html
