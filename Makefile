@@ -8,6 +8,7 @@
 #   make test            everything; ends with one line "N passed, N failed"
 #   make test-unit | test-proto | test-system | test-frontend
 #   make createsuperuser USERNAME=... PASSWORD=... [EMAIL=...]
+#   make fuzz            libFuzzer targets, FUZZ_SECONDS (default 30) each
 #   make clean | fmt | lint
 #
 # SANITIZE=1 switches the stack (and the system tests) to the ASan+UBSan daemons
@@ -32,10 +33,10 @@ STACK := ECHOCHAT_RUN_DIR="$(RUN_DIR)" scripts/stack.sh
 
 .PHONY: help deps build build-debug build-asan run up down status \
         test test-unit test-proto test-system test-frontend \
-        createsuperuser clean fmt lint
+        createsuperuser clean fmt lint fuzz
 
 help:
-	@sed -n '2,15p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,16p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	scripts/deps.sh
@@ -88,7 +89,10 @@ createsuperuser:
 # Removes build output and the test stack; the dev stack's data in .run/ stays.
 clean:
 	-ECHOCHAT_RUN_DIR="$(CURDIR)/.run/test" scripts/stack.sh down >/dev/null 2>&1
-	rm -rf build build-debug build-asan .run/test
+	rm -rf build build-debug build-asan build-fuzz .run/test
+
+fuzz:
+	scripts/fuzz.sh
 
 fmt:
 	@files=$$(git ls-files '*.c' '*.h'); \

@@ -8,6 +8,7 @@
 #     proto      npm test in proto/ (skipped if proto/package.json is absent)
 #     system     pytest tests/system against a dedicated test stack
 #     frontend   npm run test:all in frontend/ (skipped if frontend/package.json is absent)
+#     fuzz       every libFuzzer target for FUZZ_SECONDS (default 30) each (scripts/fuzz.sh)
 #
 # Environment:
 #   SANITIZE=1          the test stack runs the ASan+UBSan daemons (build-asan)
@@ -45,7 +46,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 
 suites=("$@")
 [ ${#suites[@]} -eq 0 ] && suites=(all)
-[ "${suites[0]}" = all ] && suites=(unit unit-asan proto system frontend)
+[ "${suites[0]}" = all ] && suites=(unit unit-asan proto system frontend fuzz)
 
 RESULTS=()      # "suite|passed|failed|note"
 TOTAL_P=0
@@ -227,7 +228,11 @@ for s in "${suites[@]}"; do
     proto) npm_suite proto proto test ;;
     system) system_suite ;;
     frontend) frontend_suite ;;
-    *) echo "unknown suite '$s' (unit unit-asan proto system frontend all)"; record "$s" 0 1 "unknown suite" ;;
+    fuzz)
+      note "fuzz: scripts/fuzz.sh (${FUZZ_SECONDS:-30}s per target)"
+      run_logged "$LOGS/test-fuzz.log" scripts/fuzz.sh
+      record_from_log fuzz "$LOGS/test-fuzz.log" $? ;;
+    *) echo "unknown suite '$s' (unit unit-asan proto system frontend fuzz all)"; record "$s" 0 1 "unknown suite" ;;
   esac
 done
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "echo/log.h"
+#include "echo/metrics.h"
 
 #define PENDING_BUCKETS 4096
 
@@ -43,9 +44,16 @@ struct bus {
     size_t pending_count;
     uint64_t next_id;
     serve_ctx_t *serves;
+    void **owned;
+    size_t nowned;
     pthread_t timer;
     bool timer_started;
+    metric_counter_t *handled;
+    metric_histogram_t *handle_time;
+    metric_counter_t *request_failures;
     volatile bool stopping;
+    pthread_cond_t closed_cv; /* with lock: nats.c's closed callback has run */
+    bool closed;
 };
 
 static int64_t now_ms(void)
@@ -61,6 +69,16 @@ static void on_disconnected(natsConnection *nc, void *closure)
     bus_t *bus = closure;
     if (!bus->stopping)
         log_warn("nats: disconnected, reconnecting");
+}
+
+/* Runs last on nats.c's callback thread: after it, no callback touches bus. */
+static void on_closed(natsConnection *nc, void *closure)
+{
+    bus_t *bus = closure;
+    pthread_mutex_lock(&bus->lock);
+    bus->closed = true;
+    pthread_cond_broadcast(&bus->closed_cv);
+    pthread_mutex_unlock(&bus->lock);
 }
 
 static void on_reconnected(natsConnection *nc, void *closure)
@@ -106,6 +124,7 @@ static void on_inbox_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg
         return;
     }
     if (natsMsg_IsNoResponders(msg)) {
+        metric_inc(bus->request_failures);
         natsMsg_Destroy(msg);
         p->cb(BUS_NO_RESPONDERS, NULL, p->ctx);
     } else {
@@ -143,6 +162,7 @@ static void *timer_main(void *arg)
         while (expired) {
             pending_t *p = expired;
             expired = p->next;
+            metric_inc(bus->request_failures);
             p->cb(BUS_TIMEOUT, NULL, p->ctx);
             free(p);
         }
@@ -156,6 +176,13 @@ int bus_open(bus_t **out, const char *url, const char *client_name)
     if (!bus)
         return BUS_ERR;
     pthread_mutex_init(&bus->lock, NULL);
+    pthread_cond_init(&bus->closed_cv, NULL);
+    bus->handled = metrics_counter("echochat_nats_messages_handled_total", NULL,
+                                   "NATS requests and events handled by this process.");
+    bus->handle_time = metrics_histogram("echochat_nats_handler_duration_seconds", NULL,
+                                         "Time spent handling one NATS message.");
+    bus->request_failures = metrics_counter("echochat_nats_request_failures_total", NULL,
+                                            "Outgoing NATS requests that got no answer.");
     natsStatus s = natsOptions_Create(&bus->opts);
     if (s == NATS_OK)
         s = natsOptions_SetURL(bus->opts, url);
@@ -181,6 +208,8 @@ int bus_open(bus_t **out, const char *url, const char *client_name)
         s = natsOptions_SetDisconnectedCB(bus->opts, on_disconnected, bus);
     if (s == NATS_OK)
         s = natsOptions_SetReconnectedCB(bus->opts, on_reconnected, bus);
+    if (s == NATS_OK)
+        s = natsOptions_SetClosedCB(bus->opts, on_closed, bus);
     if (s == NATS_OK)
         s = natsOptions_SetErrorHandler(bus->opts, on_error, bus);
     if (s == NATS_OK)
@@ -235,6 +264,16 @@ void bus_close(bus_t *bus)
                 usleep(10 * 1000);
         }
         natsConnection_Close(bus->nc);
+        /* Callbacks (disconnected, closed) run later on nats.c's own thread
+         * and would otherwise see bus freed; the closed one comes last. */
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 5;
+        pthread_mutex_lock(&bus->lock);
+        while (!bus->closed)
+            if (pthread_cond_timedwait(&bus->closed_cv, &bus->lock, &until) != 0)
+                break;
+        pthread_mutex_unlock(&bus->lock);
     }
     /* Requests still pending never get an answer: fail them once. */
     for (int b = 0; b < PENDING_BUCKETS; b++) {
@@ -251,11 +290,26 @@ void bus_close(bus_t *bus)
         free(sc);
         sc = next;
     }
+    for (size_t i = 0; i < bus->nowned; i++)
+        free(bus->owned[i]);
+    free(bus->owned);
     natsSubscription_Destroy(bus->inbox_sub);
     natsConnection_Destroy(bus->nc);
     natsOptions_Destroy(bus->opts);
     pthread_mutex_destroy(&bus->lock);
+    pthread_cond_destroy(&bus->closed_cv);
     free(bus);
+}
+
+void bus_own(bus_t *bus, void *ptr)
+{
+    pthread_mutex_lock(&bus->lock);
+    void **grown = realloc(bus->owned, (bus->nowned + 1) * sizeof *grown);
+    if (!grown)
+        abort();
+    bus->owned = grown;
+    bus->owned[bus->nowned++] = ptr;
+    pthread_mutex_unlock(&bus->lock);
 }
 
 bool bus_connected(bus_t *bus)
@@ -291,9 +345,12 @@ natsMsg *bus_msg_new(const char *subject, const char *data, size_t len)
 static void on_served_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
 {
     serve_ctx_t *sc = closure;
+    double start = metrics_now();
     log_set_request_id(bus_header(msg, BUS_HDR_REQUEST_ID));
     sc->fn(sc->bus, msg, sc->ctx);
     log_set_request_id(NULL);
+    metric_inc(sc->bus->handled);
+    metric_observe(sc->bus->handle_time, metrics_now() - start);
     natsMsg_Destroy(msg);
 }
 
@@ -408,6 +465,8 @@ int bus_request_msg(bus_t *bus, natsMsg *msg, int timeout_ms, natsMsg **reply)
         natsMsgHeader_Set(msg, BUS_HDR_REQUEST_ID, rid);
     natsStatus s = natsConnection_RequestMsg(reply, bus->nc, msg, timeout_ms);
     natsMsg_Destroy(msg);
+    if (s != NATS_OK || (*reply && natsMsg_IsNoResponders(*reply)))
+        metric_inc(bus->request_failures);
     if (s == NATS_OK && *reply && natsMsg_IsNoResponders(*reply)) {
         natsMsg_Destroy(*reply);
         *reply = NULL;

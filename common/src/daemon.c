@@ -13,6 +13,7 @@
 
 #include "echo/db.h"
 #include "echo/json.h"
+#include "echo/metrics.h"
 #include "echo/migrate.h"
 
 static bool g_healthcheck;
@@ -97,6 +98,9 @@ static void on_ping(bus_t *bus, natsMsg *msg, void *ctx)
 int daemon_start(daemon_t *d, const char *schema)
 {
     d->schema = schema;
+    char labels[64];
+    snprintf(labels, sizeof labels, "service=\"%s\"", d->cfg.service);
+    metric_gauge_set(metrics_gauge("echochat_build_info", labels, "Always 1; labels name the daemon."), 1);
     if (ops_start(&d->ops, d->cfg.ops_host, d->cfg.ops_port, ops_ready, d) != 0)
         return -1;
     char name[64];
@@ -147,6 +151,8 @@ void daemon_shutdown(daemon_t *d)
 {
     bus_close(d->bus);
     d->bus = NULL;
+    /* Joins nats.c's own threads so their per-thread resources are released. */
+    nats_CloseAndWait(2000);
     ops_stop(d->ops);
     d->ops = NULL;
     log_info("stopped");

@@ -69,7 +69,7 @@ static size_t append_escaped(char *buf, size_t pos, size_t cap, const char *s)
     return pos;
 }
 
-void log_writev(log_level_t level, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) void log_writev(log_level_t level, const char *fmt, va_list ap)
 {
     if (level < g_min_level)
         return;

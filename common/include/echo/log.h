@@ -16,7 +16,7 @@ void log_set_request_id(const char *request_id);
 const char *log_request_id(void);
 
 void log_write(log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void log_writev(log_level_t level, const char *fmt, va_list ap);
+void log_writev(log_level_t level, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 #define log_debug(...) log_write(LOG_DEBUG, __VA_ARGS__)
 #define log_info(...) log_write(LOG_INFO, __VA_ARGS__)

@@ -1,0 +1,4 @@
+export function userPath(username: string): string {
+  return `/users/${encodeURIComponent(username)}`;
+}
+

@@ -1,0 +1,43 @@
+/* Session resolution for the gateway: sessionid cookie → user, asked of the
+ * auth daemon over NATS and cached for a few seconds. A session_revoked or
+ * user_updated event from auth drops the user's entries at once. Shared by
+ * the HTTP and WebSocket fronts; every function is thread-safe. */
+#ifndef SESSION_CACHE_H
+#define SESSION_CACHE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "echo/bus.h"
+
+typedef struct session_cache session_cache_t;
+
+/* The resolved identity. user_json is the compact JSON user object passed to
+ * daemons (NULL for guests); user_id is 0 for guests. */
+typedef struct {
+    char *user_json;
+    int64_t user_id;
+    bool is_staff;
+} session_user_t;
+
+session_cache_t *session_cache_new(bus_t *bus, int ttl_ms, int timeout_ms);
+void session_cache_free(session_cache_t *cache);
+
+/* A syntactically possible session id (32 chars of [a-z0-9]); anything else
+ * is a guest without asking auth. */
+bool session_id_plausible(const char *sid);
+
+/* Cache hit: fills *out (caller frees with session_user_clear) and returns
+ * true. */
+bool session_cache_get(session_cache_t *cache, const char *sid, session_user_t *out);
+
+/* Completion of a lookup; runs on a NATS thread (or the caller's on a hit).
+ * ok is false when auth could not be asked (the caller should answer 503);
+ * the callee owns user (session_user_clear). */
+typedef void (*session_resolved_fn)(bool ok, session_user_t *user, void *ctx);
+void session_cache_resolve(session_cache_t *cache, const char *sid, session_resolved_fn cb,
+                           void *ctx);
+
+void session_user_clear(session_user_t *u);
+
+#endif
