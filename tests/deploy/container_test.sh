@@ -207,7 +207,8 @@ if [ -f frontend/package.json ]; then
 else
   die "frontend/package.json is missing: the nginx image builds the SPA"
 fi
-podman image prune -f >/dev/null 2>&1
+# No `podman image prune`: the build stages' layers are dangling images, and
+# they are the cache that makes the next run fast.
 
 for name in nats postgres auth chat presence gateway nginx; do
   hc=$(podman image inspect --format '{{if .HealthCheck}}{{.HealthCheck.Test}}{{end}}' "echochat-$name:$TAG")
