@@ -42,7 +42,6 @@ RUN apt-get update \
     && groupadd --system --gid 10080 echochat-nginx \
     && useradd --system --uid 10080 --gid echochat-nginx --no-create-home --home-dir /nonexistent \
         --shell /usr/sbin/nologin echochat-nginx \
-    && install -d -o echochat-nginx -g echochat-nginx -m 0750 /run/echochat-nginx \
     && install -d -m 0755 /etc/echochat/certs
 COPY deploy/nginx.conf /etc/echochat/nginx.conf.template
 COPY deploy/docker/nginx-entrypoint.sh /usr/local/bin/echochat-nginx-entrypoint

@@ -61,4 +61,4 @@ stop_setup
 trap - EXIT
 rm -rf "$sockdir"
 echo "postgres-entrypoint: ready to serve"
-exec postgres -D "$PGDATA" -c listen_addresses='*' "$@"
+exec postgres -D "$PGDATA" -c listen_addresses='*' -c unix_socket_directories=/tmp "$@"

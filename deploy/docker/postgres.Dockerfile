@@ -17,12 +17,14 @@ RUN groupadd --system --gid 999 postgres \
     && apt-get update \
     && apt-get install -y --no-install-recommends postgresql-15 \
     && rm -rf /var/lib/apt/lists/* \
-    && install -d -o postgres -g postgres -m 0700 /var/lib/postgresql/data \
-    && install -d -o postgres -g postgres -m 0775 /run/postgresql
+    && install -d -o postgres -g postgres -m 0700 /var/lib/postgresql/data
 COPY deploy/docker/postgres-entrypoint.sh /usr/local/bin/echochat-postgres-entrypoint
 COPY deploy/postgres/initdb.d/ /etc/echochat/postgres-init.d/
+# The server's socket lives in /tmp, the one directory the compose file keeps
+# writable on a read-only root; PGHOST points psql & co. inside the container there.
 ENV PATH=/usr/lib/postgresql/15/bin:$PATH \
-    PGDATA=/var/lib/postgresql/data
+    PGDATA=/var/lib/postgresql/data \
+    PGHOST=/tmp
 VOLUME ["/var/lib/postgresql/data"]
 USER 999:999
 EXPOSE 5432

@@ -13,7 +13,9 @@
 #   - Podman + Debian's docker-compose 1.29 through `podman system service`;
 #   - debian:bookworm-slim is made locally with debootstrap (rootfs cached in
 #     $CACHE_DIR) and tagged under the name the Dockerfiles use;
-#   - a containers.conf with runc, cgroupfs, file events and the machine's ulimits;
+#   - a containers.conf with runc, cgroupfs, file events and the machine's ulimits,
+#     and netavark + aardvark-dns so containers resolve service names (Podman
+#     falls back to CNI without them, where names do not resolve);
 #   - images built with `podman build --format docker --pull=never` (HEALTHCHECK kept);
 #   - health checks run by a loop calling `podman healthcheck run` every 2 s
 #     (Podman schedules them through systemd, which is absent).
@@ -102,14 +104,15 @@ trap 'echo interrupted; exit 130' INT TERM
 # --------------------------------------------------------------------- tools
 phase "tools"
 missing=()
-for t in podman runc docker-compose debootstrap curl openssl; do
+for t in podman runc netavark /usr/lib/podman/aardvark-dns docker-compose debootstrap curl openssl; do
   command -v "$t" >/dev/null || missing+=("$t")
 done
 "$PY" -c 'import websocket' 2>/dev/null || missing+=(python3-websocket)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-    podman runc docker-compose debootstrap curl openssl python3-websocket >"$WORK/apt.log" 2>&1 ||
+    podman runc netavark aardvark-dns docker-compose debootstrap curl openssl python3-websocket \
+    >"$WORK/apt.log" 2>&1 ||
     { cat "$WORK/apt.log"; die "install podman docker-compose debootstrap"; }
 fi
 [ "${CLEAN:-0}" = 1 ] && rm -rf "$CACHE_DIR"
@@ -126,6 +129,9 @@ nproc=$(ulimit -Hu)
 cat > "$CONTAINERS_CONF" <<EOF
 [containers]
 default_ulimits = ["nofile=$nofile:$nofile", "nproc=$nproc:$nproc"]
+
+[network]
+network_backend = "netavark"
 
 [engine]
 runtime = "runc"
