@@ -24,6 +24,8 @@ VOLUME ["/data"]
 USER 10042:10042
 EXPOSE 4222 8222 6222
 ENV NATS_SERVER_NAME=echochat-nats
+# nats-server exits 0 on SIGINT (1 on SIGTERM); both shut down cleanly.
+STOPSIGNAL SIGINT
 HEALTHCHECK --interval=5s --timeout=5s --start-period=10s --retries=3 \
     CMD ["/usr/local/bin/http-probe", "8222", "/healthz", "200"]
 ENTRYPOINT ["/usr/local/bin/nats-server"]
