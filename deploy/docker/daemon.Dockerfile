@@ -17,11 +17,13 @@ RUN apt-get update \
         python3-django \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-# Only what the C build reads, so a change to the SPA or the tests keeps this cache.
+# Only what the C build configures and compiles, so a change to the SPA, the
+# docs or the tests keeps this cache (bench/ is configured by CMakeLists.txt).
 COPY CMakeLists.txt ./
 COPY cmake/ cmake/
 COPY common/ common/
 COPY services/ services/
+COPY bench/ bench/
 ARG SERVICE
 RUN test -n "$SERVICE" || { echo "build with --build-arg SERVICE=auth|chat|presence|gateway" >&2; exit 1; }
 RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DECHOCHAT_TESTS=OFF \
