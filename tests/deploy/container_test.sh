@@ -110,10 +110,12 @@ done
 "$PY" -c 'import websocket' 2>/dev/null || missing+=(python3-websocket)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-    podman runc netavark aardvark-dns docker-compose debootstrap curl openssl python3-websocket \
-    >"$WORK/apt.log" 2>&1 ||
-    { cat "$WORK/apt.log"; die "install podman docker-compose debootstrap"; }
+  pkgs=(podman runc netavark aardvark-dns docker-compose debootstrap curl openssl python3-websocket)
+  # A fresh machine may have no package lists yet.
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${pkgs[@]}" >"$WORK/apt.log" 2>&1 ||
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      "${pkgs[@]}" >"$WORK/apt.log" 2>&1; } ||
+    { cat "$WORK/apt.log"; die "install ${pkgs[*]}"; }
 fi
 [ "${CLEAN:-0}" = 1 ] && rm -rf "$CACHE_DIR"
 mkdir -p "$CACHE_DIR/storage" "$CACHE_DIR/run"
