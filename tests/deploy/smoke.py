@@ -157,7 +157,8 @@ def multipart(fields, files):
 
 
 def password():
-    return "Smoke-" + uuid.uuid4().hex[:12] + "-pw"
+    """Strong under the strict rules: long, mixed, and unlike the user names here."""
+    return "Vq%sK!x%s" % (uuid.uuid4().hex[:10], uuid.uuid4().hex[:6].upper())
 
 
 def run_steps(steps):
