@@ -255,9 +255,21 @@ ECHOCHAT_TAG=$TAG
 EOF
 
 # Podman runs no health checks by itself; compose waits on them for depends_on.
+# Like an engine with a start interval: every 2 s until a container is first
+# healthy, then at the interval its image declares, so that its retries mean
+# what they say (a 10 s blip must not fail three 2-second checks in a row).
 (
+  declare -A next=()
   while sleep 2; do
-    for c in $(podman ps --filter "label=com.docker.compose.project=$PROJECT" --format '{{.Names}}'); do
+    now=$(date +%s)
+    for c in $(podman ps --filter "label=com.docker.compose.project=$PROJECT" --format '{{.ID}}'); do
+      [ "${next[$c]:-0}" -gt "$now" ] && continue
+      read -r status interval < <(podman inspect --format '{{.State.Health.Status}} {{.Config.Healthcheck.Interval}}' "$c" 2>/dev/null)
+      # The interval prints as a Go duration: 10s, 1m, 1m30s.
+      secs=0
+      [[ ${interval:-} =~ ^(([0-9]+)m)?(([0-9]+)s)?$ ]] &&
+        secs=$((${BASH_REMATCH[2]:-0} * 60 + ${BASH_REMATCH[4]:-0}))
+      [ "${status:-}" = healthy ] && [ "$secs" -gt 2 ] && next[$c]=$((now + secs))
       podman healthcheck run "$c" >/dev/null 2>&1 &
     done
     wait
