@@ -9,6 +9,9 @@
 #     system     pytest tests/system against a dedicated test stack
 #     frontend   npm run test:all in frontend/ (skipped if frontend/package.json is absent)
 #     fuzz       every libFuzzer target for FUZZ_SECONDS (default 30) each (scripts/fuzz.sh)
+#     deploy     static checks of the production files (tests/deploy/static_checks.sh)
+#     container  the production compose stack in Podman, smoke-tested over HTTPS
+#                (tests/deploy/container_test.sh; root; ~1 min warm, ~8 min cold)
 #
 # Environment:
 #   SANITIZE=1          the test stack runs the ASan+UBSan daemons (build-asan)
@@ -46,7 +49,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 
 suites=("$@")
 [ ${#suites[@]} -eq 0 ] && suites=(all)
-[ "${suites[0]}" = all ] && suites=(unit unit-asan proto system frontend fuzz)
+[ "${suites[0]}" = all ] && suites=(unit unit-asan proto system frontend fuzz deploy container)
 
 RESULTS=()      # "suite|passed|failed|note"
 TOTAL_P=0
@@ -232,7 +235,15 @@ for s in "${suites[@]}"; do
       note "fuzz: scripts/fuzz.sh (${FUZZ_SECONDS:-30}s per target)"
       run_logged "$LOGS/test-fuzz.log" scripts/fuzz.sh
       record_from_log fuzz "$LOGS/test-fuzz.log" $? ;;
-    *) echo "unknown suite '$s' (unit unit-asan proto system frontend fuzz all)"; record "$s" 0 1 "unknown suite" ;;
+    deploy)
+      note "deploy: tests/deploy/static_checks.sh"
+      run_logged "$LOGS/test-deploy.log" tests/deploy/static_checks.sh
+      record_from_log deploy "$LOGS/test-deploy.log" $? ;;
+    container)
+      note "container: tests/deploy/container_test.sh"
+      run_logged "$LOGS/test-container.log" timeout 1800 tests/deploy/container_test.sh
+      record_from_log container "$LOGS/test-container.log" $? ;;
+    *) echo "unknown suite '$s' (unit unit-asan proto system frontend fuzz deploy container all)"; record "$s" 0 1 "unknown suite" ;;
   esac
 done
 

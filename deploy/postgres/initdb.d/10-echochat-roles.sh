@@ -39,11 +39,10 @@ ALTER ROLE echochat_chat     LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD 
 ALTER ROLE echochat_presence LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD :'presence_pw';
 
 GRANT CONNECT ON DATABASE :"db" TO echochat_auth, echochat_chat, echochat_presence;
--- The migration runner (common/src/migrate.c) issues CREATE SCHEMA IF NOT EXISTS,
--- which PostgreSQL checks against CREATE on the database even when the schema
--- exists. The schemas below are created here first, so the grant lets a role
--- make new schemas of its own but never touch another daemon's.
-GRANT CREATE ON DATABASE :"db" TO echochat_auth, echochat_chat, echochat_presence;
+-- No CREATE on the database: the schemas are made here for their roles, and
+-- the migration runner (common/src/migrate.c) only creates a schema that does
+-- not exist yet.
+REVOKE CREATE ON DATABASE :"db" FROM echochat_auth, echochat_chat, echochat_presence;
 
 CREATE SCHEMA IF NOT EXISTS auth AUTHORIZATION echochat_auth;
 CREATE SCHEMA IF NOT EXISTS chat AUTHORIZATION echochat_chat;
