@@ -16,6 +16,7 @@
 #define SUBJ_AUTH_SESSION_RESOLVE "echochat.auth.session.resolve"
 #define SUBJ_AUTH_EVENT_SESSION_REVOKED "echochat.auth.event.session_revoked"
 #define SUBJ_AUTH_EVENT_USER_UPDATED "echochat.auth.event.user_updated"
+#define SUBJ_AUTH_EVENT_USER_DELETED "echochat.auth.event.user_deleted"
 
 /* chat requests and events */
 #define SUBJ_CHAT_ROOM_ACCESS "echochat.chat.room.access"

@@ -55,6 +55,7 @@ struct http_pending {
     route_kind_t route;
     const char *subject;
     bool to_auth;
+    bool admin; /* /api/admin/…: staff only, checked once here */
     char *raw_path;
     char *query;
     char method[16];
@@ -267,6 +268,24 @@ static void on_session(bool ok, session_user_t *user, void *ctx)
         complete_json(p, 503, "{\"error\": \"Service unavailable\", \"code\": \"service_unavailable\"}");
         return;
     }
+    if (p->admin) {
+        const char *deny = NULL;
+        unsigned code = 0;
+        if (!user->user_json) {
+            code = 401;
+            deny = "{\"error\": \"\u0422\u0440\u0435\u0431\u0443\u0435\u0442\u0441\u044f "
+                   "\u0430\u0432\u0442\u043e\u0440\u0438\u0437\u0430\u0446\u0438\u044f\", "
+                   "\"code\": \"auth_required\"}";
+        } else if (!user->is_staff) {
+            code = 403;
+            deny = "{\"error\": \"Forbidden\", \"code\": \"staff_required\"}";
+        }
+        if (deny) {
+            session_user_clear(user);
+            complete_json(p, code, deny);
+            return;
+        }
+    }
     natsMsg *m = p->envelope;
     p->envelope = NULL;
     if (user->user_json)
@@ -404,6 +423,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             }
         }
         p->route = route_of(p->raw_path, &p->subject, &p->to_auth);
+        p->admin = strncmp(p->raw_path, "/api/admin/", 11) == 0;
         const char *cl = header(conn, "Content-Length");
         if (cl && strtoll(cl, NULL, 10) > gw->cfg.upload_max_bytes)
             return queue_json(p, 413, "{\"error\": \"Request body too large\", \"code\": \"body_too_large\"}");

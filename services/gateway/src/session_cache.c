@@ -22,6 +22,7 @@ typedef struct entry {
     char sid[33];
     char *user_json;
     int64_t user_id;
+    bool is_staff;
     int64_t expires_ms; /* monotonic */
     struct entry *next;
 } entry_t;
@@ -72,6 +73,7 @@ void session_user_clear(session_user_t *u)
     free(u->user_json);
     u->user_json = NULL;
     u->user_id = 0;
+    u->is_staff = false;
 }
 
 static void drop_all_locked(session_cache_t *c)
@@ -161,6 +163,7 @@ bool session_cache_get(session_cache_t *c, const char *sid, session_user_t *out)
         if (strcmp(e->sid, sid) == 0 && e->expires_ms > now) {
             out->user_json = e->user_json ? strdup(e->user_json) : NULL;
             out->user_id = e->user_id;
+            out->is_staff = e->is_staff;
             hit = true;
             break;
         }
@@ -178,6 +181,7 @@ static void store(session_cache_t *c, const char *sid, const session_user_t *u, 
     memcpy(ne->sid, sid, 33);
     ne->user_json = u->user_json ? strdup(u->user_json) : NULL;
     ne->user_id = u->user_id;
+    ne->is_staff = u->is_staff;
     ne->expires_ms = mono_ms() + ttl_ms;
     unsigned b = hash_sid(sid);
     pthread_mutex_lock(&c->lock);
@@ -212,6 +216,7 @@ static void on_resolved(int status, natsMsg *reply, void *ctx)
             int64_t id = 0;
             if (json_int(user, "id", &id) && id > 0 && json_str(user, "username")) {
                 u.user_id = id;
+                json_bool(user, "is_staff", &u.is_staff);
                 u.user_json = json_print_compact(user, NULL);
                 ok = true;
             }

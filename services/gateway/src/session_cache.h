@@ -17,6 +17,7 @@ typedef struct session_cache session_cache_t;
 typedef struct {
     char *user_json;
     int64_t user_id;
+    bool is_staff;
 } session_user_t;
 
 session_cache_t *session_cache_new(bus_t *bus, int ttl_ms, int timeout_ms);
