@@ -6,7 +6,7 @@
 #   make build-asan      Debug + ASan/UBSan build in build-asan/
 #   make up | down | status | run     local stack in $(RUN_DIR) (default .run/)
 #   make test            everything; ends with one line "N passed, N failed"
-#   make test-unit | test-proto | test-system | test-frontend
+#   make test-unit | test-proto | test-system | test-e2e | test-frontend
 #   make createsuperuser USERNAME=... PASSWORD=... [EMAIL=...]
 #   make fuzz            libFuzzer targets, FUZZ_SECONDS (default 30) each
 #   make clean | fmt | lint
@@ -32,7 +32,7 @@ export SANITIZE BUILD_DIR PYTHON
 STACK := ECHOCHAT_RUN_DIR="$(RUN_DIR)" scripts/stack.sh
 
 .PHONY: help deps build build-debug build-asan run up down status \
-        test test-unit test-proto test-system test-frontend \
+        test test-unit test-proto test-system test-e2e test-frontend \
         createsuperuser clean fmt lint fuzz
 
 help:
@@ -74,6 +74,9 @@ test-proto:
 
 test-system:
 	scripts/test.sh system
+
+test-e2e:
+	scripts/test.sh e2e
 
 test-frontend:
 	scripts/test.sh frontend

@@ -7,6 +7,9 @@
 #     unit-asan  ctest in the ASan+UBSan build (build-asan)
 #     proto      npm test in proto/ (skipped if proto/package.json is absent)
 #     system     pytest tests/system against a dedicated test stack
+#     e2e        browser scenarios (npm run e2e in frontend/, Chromium) against the
+#                test stack's nginx front; screenshots land in docs/screenshots/
+#                (skipped if frontend/package.json is absent)
 #     frontend   npm run test:all in frontend/ (skipped if frontend/package.json is absent)
 #     fuzz       every libFuzzer target for FUZZ_SECONDS (default 30) each (scripts/fuzz.sh)
 #
@@ -46,7 +49,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 
 suites=("$@")
 [ ${#suites[@]} -eq 0 ] && suites=(all)
-[ "${suites[0]}" = all ] && suites=(unit unit-asan proto system frontend fuzz)
+[ "${suites[0]}" = all ] && suites=(unit unit-asan proto system e2e frontend fuzz)
 
 RESULTS=()      # "suite|passed|failed|note"
 TOTAL_P=0
@@ -201,6 +204,35 @@ system_suite() {
   esac
 }
 
+# The SPA in Chromium against the test stack, through its nginx front (the one
+# origin serving the SPA, /api, /media and /ws). stack.sh up has built the SPA
+# and installed frontend/node_modules (playwright-core drives Debian's chromium).
+e2e_suite() {
+  if [ ! -f frontend/package.json ]; then
+    RESULTS+=("e2e|0|0|skipped: no frontend/package.json")
+    return
+  fi
+  if ! scripts/deps.sh --browser >"$LOGS/deps-browser.log" 2>&1; then
+    record e2e 0 1 "chromium could not be installed (see $LOGS/deps-browser.log)"
+    return
+  fi
+  if ! stack_up; then
+    record e2e 0 1 "test stack did not come up (see $LOGS/stack-up.log)"
+    return
+  fi
+  local public status
+  public=$(sed -n "s/^PUBLIC_URL='\(.*\)'\$/\1/p" "$ECHOCHAT_STACK_ENV")
+  if ! grep -q '^PID_NGINX=[0-9]' "$ECHOCHAT_STACK_ENV"; then
+    record e2e 0 1 "the test stack has no nginx front (see $LOGS/stack-up.log)"
+    return
+  fi
+  note "e2e: npm run e2e against $public"
+  run_logged "$LOGS/test-e2e.log" env PUBLIC_URL="$public" CHROMIUM_PATH=/usr/bin/chromium \
+    timeout 1200 npm --prefix frontend run e2e
+  status=$?
+  record_from_log e2e "$LOGS/test-e2e.log" "$status"
+}
+
 frontend_suite() {
   if [ -f frontend/package.json ]; then
     scripts/deps.sh --browser >"$LOGS/deps-browser.log" 2>&1 || echo "deps --browser failed; see $LOGS/deps-browser.log"
@@ -227,12 +259,13 @@ for s in "${suites[@]}"; do
     unit-asan) ctest_suite unit-asan asan "$ASAN_DIR" ;;
     proto) npm_suite proto proto test ;;
     system) system_suite ;;
+    e2e) e2e_suite ;;
     frontend) frontend_suite ;;
     fuzz)
       note "fuzz: scripts/fuzz.sh (${FUZZ_SECONDS:-30}s per target)"
       run_logged "$LOGS/test-fuzz.log" scripts/fuzz.sh
       record_from_log fuzz "$LOGS/test-fuzz.log" $? ;;
-    *) echo "unknown suite '$s' (unit unit-asan proto system frontend fuzz all)"; record "$s" 0 1 "unknown suite" ;;
+    *) echo "unknown suite '$s' (unit unit-asan proto system e2e frontend fuzz all)"; record "$s" 0 1 "unknown suite" ;;
   esac
 done
 
