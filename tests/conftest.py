@@ -10,13 +10,16 @@ Fixtures:
   client     a fresh lib.rawhttp.Client on base_url, same-origin, from its own
              loopback address (lib.stack.loopback_ip()): its own client IP, so
              rate-limit counters of different tests never mix
-  new_client factory: new_client(origin=..., source_ip=..., base_url=...) -> Client,
-             also from its own loopback address unless source_ip is given
+  new_client factory: new_client(origin=..., source_ip=..., base_url=...) -> Client
+             on base_url from its own loopback address; new_client(forwarded_for=
+             "10.1.2.3") -> Client on the gateway itself, from 127.0.0.1
 
 base_url is nginx when frontend/ exists (the browser's origin). nginx
-overwrites X-Forwarded-For, so forwarded_for= has no effect there (D1); the
-gateway itself (stack.gateway_http_url) honours it from 127.0.0.1 (a trusted
-proxy). To choose the client IP, use source_ip= (any 127/8 address).
+overwrites X-Forwarded-For (D1), so a client that names its IP with
+forwarded_for= talks to the gateway directly (stack.gateway_http_url), which
+honours the header from 127.0.0.1, a trusted proxy (TRUSTED_PROXIES). Tests of
+the front itself pass base_url=stack.public_url; source_ip= (any 127/8
+address) chooses the client IP on either path.
   extra      factory for extra daemon instances, stopped at test end:
              extra("chat") -> started and ready; extra("auth", start=False, OPS_PORT=...)
 
@@ -56,7 +59,10 @@ def client(stack):
 @pytest.fixture
 def new_client(stack):
     def make(base_url=None, **kw):
-        kw.setdefault("source_ip", loopback_ip())
+        if base_url is None and kw.get("forwarded_for") is not None:
+            base_url = stack.gateway_http_url  # the connection comes from 127.0.0.1: trusted
+        else:
+            kw.setdefault("source_ip", loopback_ip())
         return Client(base_url or stack.public_url, **kw)
     return make
 
