@@ -50,10 +50,10 @@ build-debug:
 build-asan:
 	scripts/build.sh asan build-asan
 
-up: build
+up: deps build
 	$(STACK) up
 
-run: build
+run: deps build
 	$(STACK) run
 
 down:
