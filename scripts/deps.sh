@@ -17,7 +17,9 @@ set -euo pipefail
 PKGS_BUILD=(
   build-essential cmake pkg-config
   libnats-dev libmicrohttpd-dev libwebsockets-dev libpq-dev libcjson-dev
-  libargon2-dev libcmocka-dev libvips-dev
+  libargon2-dev libcmocka-dev libvips-dev libunistring-dev libssl-dev zlib1g-dev
+  python3-django  # ships Django's common-passwords list, embedded by auth at build time
+  clang libclang-rt-14-dev  # libFuzzer targets (make fuzz)
 )
 # Servers the local stack runs, and tools the scripts call.
 PKGS_RUN=(

@@ -44,6 +44,8 @@ struct bus {
     size_t pending_count;
     uint64_t next_id;
     serve_ctx_t *serves;
+    void **owned;
+    size_t nowned;
     pthread_t timer;
     bool timer_started;
     metric_counter_t *handled;
@@ -263,11 +265,25 @@ void bus_close(bus_t *bus)
         free(sc);
         sc = next;
     }
+    for (size_t i = 0; i < bus->nowned; i++)
+        free(bus->owned[i]);
+    free(bus->owned);
     natsSubscription_Destroy(bus->inbox_sub);
     natsConnection_Destroy(bus->nc);
     natsOptions_Destroy(bus->opts);
     pthread_mutex_destroy(&bus->lock);
     free(bus);
+}
+
+void bus_own(bus_t *bus, void *ptr)
+{
+    pthread_mutex_lock(&bus->lock);
+    void **grown = realloc(bus->owned, (bus->nowned + 1) * sizeof *grown);
+    if (!grown)
+        abort();
+    bus->owned = grown;
+    bus->owned[bus->nowned++] = ptr;
+    pthread_mutex_unlock(&bus->lock);
 }
 
 bool bus_connected(bus_t *bus)

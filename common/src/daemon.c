@@ -151,6 +151,8 @@ void daemon_shutdown(daemon_t *d)
 {
     bus_close(d->bus);
     d->bus = NULL;
+    /* Joins nats.c's own threads so their per-thread resources are released. */
+    nats_CloseAndWait(2000);
     ops_stop(d->ops);
     d->ops = NULL;
     log_info("stopped");

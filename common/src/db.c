@@ -2,6 +2,7 @@
  * each hold one), reconnection after loss, parameterised statements only. */
 #include "echo/db.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,20 @@ static atomic_bool g_outage_logged;
 static _Thread_local PGconn *t_conn;
 static _Thread_local char t_sqlstate[6];
 static _Thread_local bool t_in_tx;
+/* Worker threads belong to nats.c and end without telling us: a key
+ * destructor closes their connection when they exit. */
+static pthread_key_t g_conn_key;
+static pthread_once_t g_key_once = PTHREAD_ONCE_INIT;
+
+static void close_at_thread_exit(void *conn)
+{
+    PQfinish(conn);
+}
+
+static void make_key(void)
+{
+    pthread_key_create(&g_conn_key, close_at_thread_exit);
+}
 
 void db_init(const char *conninfo)
 {
@@ -49,12 +64,14 @@ PGconn *db_conn(void)
 {
     if (t_conn && PQstatus(t_conn) == CONNECTION_OK)
         return t_conn;
+    pthread_once(&g_key_once, make_key);
     if (t_conn) {
         PQfinish(t_conn);
         t_conn = NULL;
         t_in_tx = false;
     }
     t_conn = open_conn();
+    pthread_setspecific(g_conn_key, t_conn);
     return t_conn;
 }
 
@@ -63,6 +80,8 @@ void db_thread_done(void)
     if (t_conn)
         PQfinish(t_conn);
     t_conn = NULL;
+    pthread_once(&g_key_once, make_key);
+    pthread_setspecific(g_conn_key, NULL);
     t_in_tx = false;
 }
 

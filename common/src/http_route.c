@@ -317,6 +317,6 @@ int http_serve(bus_t *bus, const char *subject, const char *queue, int workers,
         return BUS_ERR;
     sv->routes = routes;
     sv->ctx = ctx;
-    /* sv lives as long as the subscriptions, i.e. until exit. */
+    bus_own(bus, sv);
     return bus_serve(bus, subject, queue, workers, on_http, sv);
 }

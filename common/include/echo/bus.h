@@ -35,6 +35,10 @@ typedef void (*bus_handler_fn)(bus_t *bus, natsMsg *msg, void *ctx);
 int bus_serve(bus_t *bus, const char *subject, const char *queue, int workers, bus_handler_fn fn,
               void *ctx);
 
+/* Hands ptr to the bus, which frees it in bus_close() after every handler
+ * has finished (for contexts shared by bus_serve workers). */
+void bus_own(bus_t *bus, void *ptr);
+
 /* Replies to a request message; a no-op when msg has no reply subject. */
 int bus_respond(bus_t *bus, natsMsg *request, const char *data, size_t len);
 /* Replies with a prepared message (headers + body); takes ownership of reply. */

@@ -1,20 +1,51 @@
 /* echochat-auth: entry point. Reads configuration, starts the shared runtime
- * (ops endpoint, NATS, PostgreSQL schema "auth"), serves its subjects and
- * shuts down cleanly on SIGTERM. */
+ * (ops endpoint, NATS, PostgreSQL schema "auth"), serves echochat.auth.http
+ * and echochat.auth.session.resolve, and shuts down cleanly on SIGTERM.
+ * `echochat-auth createsuperuser` is handled by createsuperuser.c. */
 #include <stdlib.h>
+#include <string.h>
 
+#include "auth.h"
+#include "avatar.h"
+#include "createsuperuser.h"
 #include "echo/daemon.h"
+#include "echo/db.h"
+#include "echo/log.h"
+#include "http.h"
+#include "janitor.h"
+#include "media.h"
+#include "password.h"
+#include "resolve.h"
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "createsuperuser") == 0)
+        return createsuperuser_main(argc, argv);
+
     daemon_t d;
+    auth_t app = {0};
+    int rc = 1;
     daemon_init(&d, argc, argv, "auth", 9101, true);
+    auth_config_load(&d.cfgr, d.cfg.debug, &app.cfg);
     daemon_config_done(&d);
-    if (daemon_start(&d, "auth") != 0) {
-        daemon_shutdown(&d);
-        return 1;
-    }
+
+    if (avatar_init(argv[0]) != 0 || password_init(&app.cfg) != 0)
+        goto out;
+    if (daemon_start(&d, "auth") != 0)
+        goto out;
+    app.bus = d.bus;
+    /* First start: the default avatar is generated, never shipped in git. */
+    int media_rc = media_ensure_default();
+    db_thread_done();
+    if (media_rc != 0 || resolve_start(&app) != BUS_OK || http_start(&app) != BUS_OK ||
+        janitor_start() != 0)
+        goto out;
+    log_info("auth: serving (%d http workers, %d resolve workers, passwords %s)", app.cfg.http_workers,
+             app.cfg.resolve_workers, app.cfg.relax_passwords ? "relaxed" : "strict");
     daemon_wait(&d);
+    rc = 0;
+out:
+    janitor_stop();
     daemon_shutdown(&d);
-    return 0;
+    return rc;
 }

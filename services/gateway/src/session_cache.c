@@ -223,7 +223,9 @@ static void on_resolved(int status, natsMsg *reply, void *ctx)
         } else if (cJSON_IsNull(user)) {
             ok = true;
         }
-        if (!ok)
+        if (!ok && json_str(o, "error"))
+            log_warn("session cache: auth cannot resolve sessions now (%s)", json_str(o, "error"));
+        else if (!ok)
             log_error("session cache: malformed answer from auth");
         int64_t expires_at = 0;
         int64_t ttl = l->cache->ttl_ms;

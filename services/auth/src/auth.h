@@ -1,0 +1,40 @@
+/* The auth daemon's shared state: its settings (read once at start-up) and
+ * the NATS connection handlers publish events on. Every handler gets one
+ * auth_t as its context; nothing in it changes after start-up. */
+#ifndef AUTH_H
+#define AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "echo/bus.h"
+#include "echo/config.h"
+
+#define AUTH_SESSION_LIFETIME 1209600 /* 14 days, absolute (api.md §2.1) */
+#define AUTH_CSRF_COOKIE_AGE 31449600
+#define AUTH_DEFAULT_AVATAR "default.jpg"
+
+typedef struct {
+    bool relax_passwords;       /* DJANGO_RELAX_PASSWORDS, default = debug */
+    bool session_cookie_secure; /* DJANGO_SESSION_COOKIE_SECURE, default = !debug */
+    bool csrf_cookie_secure;    /* DJANGO_CSRF_COOKIE_SECURE, default = !debug */
+    long rate_limit;            /* AUTH_RATE_LIMIT */
+    long rate_window;           /* AUTH_RATE_WINDOW, seconds */
+    size_t upload_max_bytes;    /* DJANGO_UPLOAD_MAX_MB in bytes */
+    uint32_t argon2_memory_kib; /* AUTH_ARGON2_MEMORY_KIB */
+    uint32_t argon2_iterations; /* AUTH_ARGON2_ITERATIONS */
+    uint32_t argon2_parallelism;/* AUTH_ARGON2_PARALLELISM */
+    int http_workers;           /* AUTH_HTTP_WORKERS */
+    int resolve_workers;        /* AUTH_RESOLVE_WORKERS */
+} auth_config_t;
+
+typedef struct {
+    auth_config_t cfg;
+    bus_t *bus;
+} auth_t;
+
+/* Reads every auth setting through cfg_* (errors collected in c). */
+void auth_config_load(cfg_t *c, bool debug, auth_config_t *out);
+
+#endif

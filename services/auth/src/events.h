@@ -1,0 +1,17 @@
+/* Events auth publishes for the gateways and presence (P11, W7). */
+#ifndef AUTH_EVENTS_H
+#define AUTH_EVENTS_H
+
+#include <stdint.h>
+
+#include "echo/bus.h"
+
+/* session_hash NULL = every session of the user. reason: "logout", "login"
+ * (the id was replaced by a new login), "password_changed", "deactivated" or
+ * "deleted". */
+void events_session_revoked(bus_t *bus, int64_t user_id, const char *session_hash, const char *reason);
+/* old_username NULL when the name did not change. */
+void events_user_updated(bus_t *bus, int64_t user_id, const char *username, const char *avatar,
+                         const char *old_username);
+
+#endif

@@ -1,0 +1,56 @@
+/* echochat.auth.session.resolve: the gateway's hot path. One SHA-256 and
+ * one indexed statement per call; served by its own workers so logins,
+ * which spend ~20 ms hashing, never queue in front of it. */
+#include "resolve.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "echo/json.h"
+#include "echo/log.h"
+#include "echo/subjects.h"
+#include "session.h"
+
+static void reply(bus_t *bus, natsMsg *msg, cJSON *o)
+{
+    size_t len = 0;
+    char *body = json_print_compact(o, &len);
+    if (body)
+        bus_respond(bus, msg, body, len);
+    free(body);
+    cJSON_Delete(o);
+}
+
+/* Bus worker thread (subject echochat.auth.session.resolve). */
+static void on_resolve(bus_t *bus, natsMsg *msg, void *ctx)
+{
+    cJSON *req = json_parse(natsMsg_GetData(msg), (size_t)natsMsg_GetDataLength(msg));
+    const char *sid = json_str(req, "session_id");
+    cJSON *o = cJSON_CreateObject();
+    session_user_t u;
+    session_status_t st = sid ? session_resolve(sid, &u, NULL) : SESSION_NONE;
+    if (st == SESSION_ERROR) {
+        /* Not "guest": a database outage must not look like a logout. */
+        cJSON_AddStringToObject(o, "error", "unavailable");
+    } else if (st == SESSION_FOUND) {
+        cJSON *user = cJSON_AddObjectToObject(o, "user");
+        cJSON_AddNumberToObject(user, "id", (double)u.id);
+        cJSON_AddStringToObject(user, "username", u.username);
+        cJSON_AddBoolToObject(user, "is_staff", u.is_staff);
+        cJSON_AddBoolToObject(user, "is_superuser", u.is_superuser);
+        cJSON_AddStringToObject(user, "avatar", u.avatar);
+        cJSON_AddNumberToObject(o, "expires_at", (double)u.expires_at);
+    } else {
+        cJSON_AddNullToObject(o, "user");
+    }
+    reply(bus, msg, o);
+    cJSON_Delete(req);
+}
+
+int resolve_start(auth_t *app)
+{
+    return bus_serve(app->bus, SUBJ_AUTH_SESSION_RESOLVE, QUEUE_AUTH, app->cfg.resolve_workers,
+                     on_resolve, app);
+}
