@@ -52,6 +52,8 @@ struct bus {
     metric_histogram_t *handle_time;
     metric_counter_t *request_failures;
     volatile bool stopping;
+    pthread_cond_t closed_cv; /* with lock: nats.c's closed callback has run */
+    bool closed;
 };
 
 static int64_t now_ms(void)
@@ -67,6 +69,16 @@ static void on_disconnected(natsConnection *nc, void *closure)
     bus_t *bus = closure;
     if (!bus->stopping)
         log_warn("nats: disconnected, reconnecting");
+}
+
+/* Runs last on nats.c's callback thread: after it, no callback touches bus. */
+static void on_closed(natsConnection *nc, void *closure)
+{
+    bus_t *bus = closure;
+    pthread_mutex_lock(&bus->lock);
+    bus->closed = true;
+    pthread_cond_broadcast(&bus->closed_cv);
+    pthread_mutex_unlock(&bus->lock);
 }
 
 static void on_reconnected(natsConnection *nc, void *closure)
@@ -164,6 +176,7 @@ int bus_open(bus_t **out, const char *url, const char *client_name)
     if (!bus)
         return BUS_ERR;
     pthread_mutex_init(&bus->lock, NULL);
+    pthread_cond_init(&bus->closed_cv, NULL);
     bus->handled = metrics_counter("echochat_nats_messages_handled_total", NULL,
                                    "NATS requests and events handled by this process.");
     bus->handle_time = metrics_histogram("echochat_nats_handler_duration_seconds", NULL,
@@ -195,6 +208,8 @@ int bus_open(bus_t **out, const char *url, const char *client_name)
         s = natsOptions_SetDisconnectedCB(bus->opts, on_disconnected, bus);
     if (s == NATS_OK)
         s = natsOptions_SetReconnectedCB(bus->opts, on_reconnected, bus);
+    if (s == NATS_OK)
+        s = natsOptions_SetClosedCB(bus->opts, on_closed, bus);
     if (s == NATS_OK)
         s = natsOptions_SetErrorHandler(bus->opts, on_error, bus);
     if (s == NATS_OK)
@@ -249,6 +264,16 @@ void bus_close(bus_t *bus)
                 usleep(10 * 1000);
         }
         natsConnection_Close(bus->nc);
+        /* Callbacks (disconnected, closed) run later on nats.c's own thread
+         * and would otherwise see bus freed; the closed one comes last. */
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 5;
+        pthread_mutex_lock(&bus->lock);
+        while (!bus->closed)
+            if (pthread_cond_timedwait(&bus->closed_cv, &bus->lock, &until) != 0)
+                break;
+        pthread_mutex_unlock(&bus->lock);
     }
     /* Requests still pending never get an answer: fail them once. */
     for (int b = 0; b < PENDING_BUCKETS; b++) {
@@ -272,6 +297,7 @@ void bus_close(bus_t *bus)
     natsConnection_Destroy(bus->nc);
     natsOptions_Destroy(bus->opts);
     pthread_mutex_destroy(&bus->lock);
+    pthread_cond_destroy(&bus->closed_cv);
     free(bus);
 }
 

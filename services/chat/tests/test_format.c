@@ -1,0 +1,134 @@
+/* Timestamps (api.md §0), avatar URLs (§5.1) and history paging (4.13, P8). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "chat.h"
+
+static void expect_time(int64_t us, const char *want)
+{
+    char out[CHAT_TIME_LEN];
+    chat_format_time(us, out);
+    assert_string_equal(out, want);
+}
+
+static void test_time(void **state)
+{
+    expect_time(0, "1970-01-01T00:00:00+00:00");
+    expect_time(1700000000000000LL, "2023-11-14T22:13:20+00:00");
+    expect_time(1700000000123456LL, "2023-11-14T22:13:20.123456+00:00");
+    expect_time(1700000000000001LL, "2023-11-14T22:13:20.000001+00:00");
+    expect_time(1700000000100000LL, "2023-11-14T22:13:20.100000+00:00");
+    expect_time(-1, "1969-12-31T23:59:59.999999+00:00");
+    expect_time(-1000000, "1969-12-31T23:59:59+00:00");
+}
+
+static void expect_str(char *got, const char *want)
+{
+    if (!want) {
+        assert_null(got);
+        return;
+    }
+    assert_non_null(got);
+    assert_string_equal(got, want);
+    free(got);
+}
+
+static void test_history_avatar(void **state)
+{
+    expect_str(chat_history_avatar_url("http://h:8000", "profile_pics/a.jpg"),
+               "http://h:8000/media/profile_pics/a.jpg");
+    expect_str(chat_history_avatar_url("http://h", NULL), "http://h/media/default.jpg");
+    expect_str(chat_history_avatar_url("http://h", ""), "http://h/media/default.jpg");
+    expect_str(chat_history_avatar_url("https://h", "profile_pics/a b%.png"),
+               "https://h/media/profile_pics/a%20b%25.png");
+    expect_str(chat_history_avatar_url("https://h", "p/\xc3\xa9~!*()'.png"),
+               "https://h/media/p/%C3%A9~!*()'.png");
+    expect_str(chat_history_avatar_url("http://h", "https://cdn.example.com/a.jpg"),
+               "https://cdn.example.com/a.jpg");
+}
+
+static void test_frame_avatar(void **state)
+{
+    /* behaviours 6–8: the gateway resolved the host; here only the join. */
+    expect_str(chat_frame_avatar_url("http://80.253.249.107", "profile_pics/a.jpg"),
+               "http://80.253.249.107/media/profile_pics/a.jpg");
+    expect_str(chat_frame_avatar_url("http://172.18.0.4:8000", "profile_pics/a.jpg"),
+               "http://172.18.0.4:8000/media/profile_pics/a.jpg");
+    expect_str(chat_frame_avatar_url("http://h", "https://cdn.example.com/a.jpg"),
+               "https://cdn.example.com/a.jpg");
+    expect_str(chat_frame_avatar_url("http://h", "profile_pics/a b.png"),
+               "http://h/media/profile_pics/a b.png");
+    expect_str(chat_frame_avatar_url("", "default.jpg"), "/media/default.jpg");
+    expect_str(chat_frame_avatar_url("http://h", NULL), NULL);
+}
+
+static void test_parse_int(void **state)
+{
+    int64_t v;
+    assert_true(chat_parse_int("42", &v));
+    assert_int_equal(v, 42);
+    assert_true(chat_parse_int("  -5 ", &v));
+    assert_int_equal(v, -5);
+    assert_true(chat_parse_int("+7", &v));
+    assert_int_equal(v, 7);
+    assert_true(chat_parse_int("1_000", &v));
+    assert_int_equal(v, 1000);
+    assert_true(chat_parse_int("99999999999999999999999", &v));
+    assert_int_equal(v, INT64_MAX);
+    assert_false(chat_parse_int("", &v));
+    assert_false(chat_parse_int("abc", &v));
+    assert_false(chat_parse_int("1.5", &v));
+    assert_false(chat_parse_int("1__0", &v));
+    assert_false(chat_parse_int("_1", &v));
+    assert_false(chat_parse_int("1_", &v));
+    assert_false(chat_parse_int("1 2", &v));
+    assert_false(chat_parse_int("- 1", &v));
+    assert_false(chat_parse_int("0x10", &v));
+}
+
+static chat_page_t page(const char *q)
+{
+    chat_page_t p;
+    chat_page_parse(q, &p);
+    return p;
+}
+
+static void test_page(void **state)
+{
+    assert_int_equal(page("").limit, 50);
+    assert_int_equal(page("limit=").limit, 50);
+    assert_int_equal(page("limit=abc").limit, 50);
+    assert_int_equal(page("limit=1.5").limit, 50);
+    assert_int_equal(page("limit=0").limit, 1);
+    assert_int_equal(page("limit=-5").limit, 1);
+    assert_int_equal(page("limit=500").limit, 200);
+    assert_int_equal(page("limit=1000000000").limit, 200);
+    assert_int_equal(page("limit=%2B4").limit, 4);
+    assert_int_equal(page("limit=+4").limit, 4); /* '+' decodes to a space */
+    assert_int_equal(page("limit=4&limit=9").limit, 4);
+    assert_false(page("before=abc").has_before);
+    assert_false(page("before=").has_before);
+    chat_page_t p = page("before=0&limit=10");
+    assert_true(p.has_before);
+    assert_int_equal(p.before, 0);
+    assert_int_equal(p.limit, 10);
+    p = page("after=17&before=30");
+    assert_true(p.has_after);
+    assert_int_equal(p.after, 17);
+    assert_false(p.has_before);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_time),           cmocka_unit_test(test_history_avatar),
+        cmocka_unit_test(test_frame_avatar),   cmocka_unit_test(test_parse_int),
+        cmocka_unit_test(test_page),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
