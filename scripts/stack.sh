@@ -476,8 +476,12 @@ wait_ready() {
 # (PUBLIC_URL): it serves the built SPA (index.html for unknown paths, which
 # are client-side routes) and proxies /api/ and /media/ to the gateway's HTTP
 # port and /ws/ to its WebSocket port. It overwrites X-Forwarded-For with the
-# peer address, so a client cannot choose the IP the gateway (which trusts
-# loopback proxies) uses for rate limits and guest presence (D1, W4).
+# client address, so a client cannot choose the IP the gateway (which trusts
+# loopback proxies) uses for rate limits and guest presence (D1, W4). nginx
+# applies the gateway's own trust list (TRUSTED_PROXIES): a peer the gateway
+# would trust may name the client in X-Forwarded-For here too, so a client's
+# IP is the same through nginx as straight at the gateway; any other peer's
+# header is replaced.
 
 FRONT="$ROOT/frontend"
 NGINX_DIR="$RUN_DIR/nginx"
@@ -488,6 +492,21 @@ NGINX_PID=""
 front_enabled() { [ -f "$FRONT/package.json" ]; }
 nginx_pid() { read_pid "$NGINX_PIDFILE"; }
 nginx_running() { pid_alive "$(nginx_pid)" nginx; }
+
+# The gateway's TRUSTED_PROXIES (RUN/extra.env, else its default) as nginx
+# set_real_ip_from lines.
+nginx_trusted() {
+  local v="" cidr
+  if [ -f "$RUN_DIR/extra.env" ]; then
+    v=$(sed -n 's/^TRUSTED_PROXIES=["'\'']\{0,1\}\([^"'\'']*\).*$/\1/p' "$RUN_DIR/extra.env" | tail -n1)
+  fi
+  for cidr in ${v//,/ }; do
+    printf '  set_real_ip_from %s;\n' "$cidr"
+  done
+  if [ -z "$v" ]; then
+    printf '  set_real_ip_from %s;\n' 127.0.0.1/32 ::1/128
+  fi
+}
 
 # The request body limit: DJANGO_UPLOAD_MAX_MB from RUN/extra.env, else 20.
 # nginx and the daemons get the same value (config.md: keep both equal).
@@ -571,6 +590,11 @@ http {
   scgi_temp_path $NGINX_DIR/tmp/scgi;
   sendfile on;
   server_tokens off;
+
+  # The client address (\$remote_addr) as the gateway would derive it.
+$(nginx_trusted)
+  real_ip_header X-Forwarded-For;
+  real_ip_recursive on;
 
   map \$http_upgrade \$connection_upgrade {
     default upgrade;

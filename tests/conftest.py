@@ -11,15 +11,15 @@ Fixtures:
              loopback address (lib.stack.loopback_ip()): its own client IP, so
              rate-limit counters of different tests never mix
   new_client factory: new_client(origin=..., source_ip=..., base_url=...) -> Client
-             on base_url from its own loopback address; new_client(forwarded_for=
-             "10.1.2.3") -> Client on the gateway itself, from 127.0.0.1
+             from its own loopback address; new_client(forwarded_for="10.1.2.3")
+             -> Client from 127.0.0.1 whose client IP is 10.1.2.3
 
-base_url is nginx when frontend/ exists (the browser's origin). nginx
-overwrites X-Forwarded-For (D1), so a client that names its IP with
-forwarded_for= talks to the gateway directly (stack.gateway_http_url), which
-honours the header from 127.0.0.1, a trusted proxy (TRUSTED_PROXIES). Tests of
-the front itself pass base_url=stack.public_url; source_ip= (any 127/8
-address) chooses the client IP on either path.
+The client IP: 127.0.0.1 is a trusted proxy (TRUSTED_PROXIES), for the gateway
+and for nginx alike, so a client connecting from 127.0.0.1 names its IP with
+X-Forwarded-For (forwarded_for=). From any other address (source_ip=, any
+127/8 address; what client and new_client() use) X-Forwarded-For is ignored
+and that address is the client IP: a real client, whose header cannot change
+its IP (D1, W4).
   extra      factory for extra daemon instances, stopped at test end:
              extra("chat") -> started and ready; extra("auth", start=False, OPS_PORT=...)
 
@@ -59,9 +59,7 @@ def client(stack):
 @pytest.fixture
 def new_client(stack):
     def make(base_url=None, **kw):
-        if base_url is None and kw.get("forwarded_for") is not None:
-            base_url = stack.gateway_http_url  # the connection comes from 127.0.0.1: trusted
-        else:
+        if kw.get("forwarded_for") is None:
             kw.setdefault("source_ip", loopback_ip())
         return Client(base_url or stack.public_url, **kw)
     return make

@@ -88,14 +88,14 @@ def test_b4_item51_invalid_username_and_weak_password(c):
     assert list(body["errors"]) == ["username", "password"]
 
 
-def test_b4_item52_success(c):
+def test_b4_item52_success(c, base_url):
     name = uname()
     r = reg(c, name)
     assert r.status == 201
     user = r.json()["user"]
     assert r.json()["authenticated"] is True
     assert user["email"] == "" and user["bio"] == ""
-    assert user["profileImage"] == c.base_url + "/media/default.jpg"
+    assert user["profileImage"] == base_url + "/media/default.jpg"
     assert c.get("/api/auth/session/").json()["user"]["username"] == name
 
 

@@ -104,4 +104,4 @@ def test_rename_shows_in_history_item70(stack, account):
             break
         time.sleep(0.05)
     assert mine[-1]["username"] == new
-    assert mine[-1]["profilePic"] == a.base_url + "/media/default.jpg"
+    assert mine[-1]["profilePic"] == stack.public_url + "/media/default.jpg"
