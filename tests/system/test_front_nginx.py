@@ -146,14 +146,15 @@ def test_websocket_upgrade_reaches_the_gateway(front, stack):
 # ------------------------------------------------- client IP (D1, W4) ----
 
 def _login_statuses(client, n):
-    """Statuses of n failing logins, each with its own fresh X-Forwarded-For."""
+    """Statuses of n failing logins, each with its own fresh X-Forwarded-For and
+    unknown username (so only the per-IP window can refuse them, not auth's
+    per-account throttle)."""
     client.csrf()
     out = []
     for _ in range(n):
         fresh = f"10.{secrets.randbelow(250) + 1}.{secrets.randbelow(250) + 1}.{secrets.randbelow(250) + 1}"
-        headers = {"X-Forwarded-For": fresh}
-        r = client.post("/api/auth/login/", json={"username": "no_such_user_front", "password": "x"},
-                        headers=headers)
+        r = client.post("/api/auth/login/", json={"username": f"nobody_{secrets.token_hex(6)}", "password": "x"},
+                        headers={"X-Forwarded-For": fresh})
         out.append(r.status)
     return out
 
