@@ -402,26 +402,10 @@ int bus_respond_msg(bus_t *bus, natsMsg *request, natsMsg *reply)
         return BUS_OK;
     }
     /* Replies are built before the reply subject is known: re-address. */
-    const char *data = natsMsg_GetData(reply);
-    int len = natsMsg_GetDataLength(reply);
-    natsMsg *out = NULL;
-    if (natsMsg_Create(&out, to, NULL, data, len) != NATS_OK) {
+    natsMsg *out = bus_msg_copy(reply, to, NULL);
+    if (!out) {
         natsMsg_Destroy(reply);
         return BUS_ERR;
-    }
-    const char **keys = NULL;
-    int nkeys = 0;
-    if (natsMsgHeader_Keys(reply, &keys, &nkeys) == NATS_OK) {
-        for (int i = 0; i < nkeys; i++) {
-            const char **vals = NULL;
-            int nvals = 0;
-            if (natsMsgHeader_Values(reply, keys[i], &vals, &nvals) == NATS_OK) {
-                for (int j = 0; j < nvals; j++)
-                    natsMsgHeader_Add(out, keys[i], vals[j]);
-                free((void *)vals);
-            }
-        }
-        free((void *)keys);
     }
     natsMsg_Destroy(reply);
     return bus_publish_msg(bus, out);
@@ -484,6 +468,55 @@ int bus_request(bus_t *bus, const char *subject, const char *data, size_t len, i
     return bus_request_msg(bus, msg, timeout_ms, reply);
 }
 
+natsMsg *bus_msg_copy(natsMsg *src, const char *subject, const char *reply)
+{
+    natsMsg *out = NULL;
+    if (natsMsg_Create(&out, subject, reply, natsMsg_GetData(src), natsMsg_GetDataLength(src)) !=
+        NATS_OK)
+        return NULL;
+    const char **keys = NULL;
+    int nkeys = 0;
+    if (natsMsgHeader_Keys(src, &keys, &nkeys) == NATS_OK) {
+        for (int i = 0; i < nkeys; i++) {
+            const char **vals = NULL;
+            int nvals = 0;
+            if (natsMsgHeader_Values(src, keys[i], &vals, &nvals) == NATS_OK) {
+                for (int j = 0; j < nvals; j++)
+                    natsMsgHeader_Add(out, keys[i], vals[j]);
+                free((void *)vals);
+            }
+        }
+        free((void *)keys);
+    }
+    return out;
+}
+
+natsMsg *bus_msg_new_request(bus_t *bus, const char *subject, const char *data, size_t len)
+{
+    pthread_mutex_lock(&bus->lock);
+    uint64_t id = ++bus->next_id;
+    pthread_mutex_unlock(&bus->lock);
+    char reply[128];
+    snprintf(reply, sizeof reply, "%s.%" PRIu64, bus->inbox_prefix, id);
+    natsMsg *msg = NULL;
+    if (natsMsg_Create(&msg, subject, reply, data, (int)len) != NATS_OK)
+        return NULL;
+    const char *rid = log_request_id();
+    if (rid)
+        natsMsgHeader_Set(msg, BUS_HDR_REQUEST_ID, rid);
+    return msg;
+}
+
+/* The correlation id of a message addressed to this bus's inbox, or 0. */
+static uint64_t inbox_id(bus_t *bus, natsMsg *msg)
+{
+    const char *reply = natsMsg_GetReply(msg);
+    size_t plen = strlen(bus->inbox_prefix);
+    if (!reply || strncmp(reply, bus->inbox_prefix, plen) != 0 || reply[plen] != '.')
+        return 0;
+    return strtoull(reply + plen + 1, NULL, 10);
+}
+
 int bus_request_async(bus_t *bus, natsMsg *msg, int timeout_ms, bus_reply_fn cb, void *ctx)
 {
     pending_t *p = calloc(1, sizeof *p);
@@ -494,41 +527,33 @@ int bus_request_async(bus_t *bus, natsMsg *msg, int timeout_ms, bus_reply_fn cb,
     p->cb = cb;
     p->ctx = ctx;
     p->deadline_ms = now_ms() + timeout_ms;
+    uint64_t id = inbox_id(bus, msg);
+    if (!id) {
+        /* natsMsg has no reply setter: re-create it addressed to our inbox. */
+        pthread_mutex_lock(&bus->lock);
+        id = ++bus->next_id;
+        pthread_mutex_unlock(&bus->lock);
+        char reply[128];
+        snprintf(reply, sizeof reply, "%s.%" PRIu64, bus->inbox_prefix, id);
+        natsMsg *addressed = bus_msg_copy(msg, natsMsg_GetSubject(msg), reply);
+        natsMsg_Destroy(msg);
+        msg = addressed;
+        if (!msg) {
+            free(p);
+            return BUS_ERR;
+        }
+    }
+    const char *rid = log_request_id();
+    if (rid && !bus_header(msg, BUS_HDR_REQUEST_ID))
+        natsMsgHeader_Set(msg, BUS_HDR_REQUEST_ID, rid);
     pthread_mutex_lock(&bus->lock);
-    uint64_t id = ++bus->next_id;
     p->id = id;
     p->next = bus->pending[id % PENDING_BUCKETS];
     bus->pending[id % PENDING_BUCKETS] = p;
     bus->pending_count++;
     pthread_mutex_unlock(&bus->lock);
 
-    char reply[128];
-    snprintf(reply, sizeof reply, "%s.%" PRIu64, bus->inbox_prefix, id);
-    const char *rid = log_request_id();
-    if (rid && !bus_header(msg, BUS_HDR_REQUEST_ID))
-        natsMsgHeader_Set(msg, BUS_HDR_REQUEST_ID, rid);
-    /* natsMsg has no reply setter: publish fields with the reply subject. */
-    natsMsg *out = NULL;
-    natsStatus s = natsMsg_Create(&out, natsMsg_GetSubject(msg), reply, natsMsg_GetData(msg),
-                                  natsMsg_GetDataLength(msg));
-    if (s == NATS_OK) {
-        const char **keys = NULL;
-        int nkeys = 0;
-        if (natsMsgHeader_Keys(msg, &keys, &nkeys) == NATS_OK) {
-            for (int i = 0; i < nkeys; i++) {
-                const char **vals = NULL;
-                int nvals = 0;
-                if (natsMsgHeader_Values(msg, keys[i], &vals, &nvals) == NATS_OK) {
-                    for (int j = 0; j < nvals; j++)
-                        natsMsgHeader_Add(out, keys[i], vals[j]);
-                    free((void *)vals);
-                }
-            }
-            free((void *)keys);
-        }
-        s = natsConnection_PublishMsg(bus->nc, out);
-    }
-    natsMsg_Destroy(out);
+    natsStatus s = natsConnection_PublishMsg(bus->nc, msg);
     natsMsg_Destroy(msg);
     if (s != NATS_OK) {
         /* The timer may already have completed and freed the entry if the

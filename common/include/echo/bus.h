@@ -60,10 +60,16 @@ int bus_request_msg(bus_t *bus, natsMsg *msg, int timeout_ms, natsMsg **reply);
  * status is BUS_OK and is owned by the callee (natsMsg_Destroy). */
 typedef void (*bus_reply_fn)(int status, natsMsg *reply, void *ctx);
 
-/* Sends msg (subject set, no reply subject) and returns at once; cb is called
- * exactly once. Takes ownership of msg. */
+/* Sends msg and returns at once; cb is called exactly once. Takes ownership
+ * of msg. A message from bus_msg_new_request() is sent as is; any other is
+ * copied once to address it to the bus's reply inbox. */
 int bus_request_async(bus_t *bus, natsMsg *msg, int timeout_ms, bus_reply_fn cb, void *ctx);
 
+/* A message already addressed to this bus's reply inbox, for
+ * bus_request_async() without a copy (large bodies). */
+natsMsg *bus_msg_new_request(bus_t *bus, const char *subject, const char *data, size_t len);
+/* Copy of src (headers and payload) to another subject/reply. */
+natsMsg *bus_msg_copy(natsMsg *src, const char *subject, const char *reply);
 /* Creates a message with the calling thread's request id header. */
 natsMsg *bus_msg_new(const char *subject, const char *data, size_t len);
 /* Header value or NULL. */

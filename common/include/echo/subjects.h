@@ -27,6 +27,7 @@
 /* presence */
 #define SUBJ_PRESENCE_REPORT "echochat.presence.report"
 #define SUBJ_PRESENCE_VIEW "echochat.presence.view"
+#define SUBJ_PRESENCE_LAST_SEEN "echochat.presence.last_seen"
 
 /* Queue groups: one per service so each request reaches one instance. */
 #define QUEUE_AUTH "auth"

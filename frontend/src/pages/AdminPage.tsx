@@ -1,8 +1,12 @@
-import { Navigate } from 'react-router-dom';
+import { Navigate, NavLink, Route, Routes } from 'react-router-dom';
 import { useI18n } from '@/shared/i18n/context';
 import { useSession } from '@/entities/session/context';
+import { UsersAdmin } from '@/widgets/admin/UsersAdmin';
+import { RoomsAdmin } from '@/widgets/admin/RoomsAdmin';
+import { MessagesAdmin } from '@/widgets/admin/MessagesAdmin';
+import { AuditLog } from '@/widgets/admin/AuditLog';
 
-/** Placeholder until the admin screens land; visible to staff only (P3). */
+/** Staff administration (issue 7, P16): users, rooms, messages and the audit log. */
 export function AdminPage() {
   const { t } = useI18n();
   const { user, status } = useSession();
@@ -17,10 +21,30 @@ export function AdminPage() {
       </div>
     );
   }
+  const tabs = [
+    ['users', t('admin.tab.users')],
+    ['rooms', t('admin.tab.rooms')],
+    ['messages', t('admin.tab.messages')],
+    ['audit', t('admin.tab.audit')],
+  ] as const;
   return (
-    <div className="narrow">
+    <div className="admin">
       <h1 className="page-title">{t('admin.title')}</h1>
-      <p>{t('admin.coming')}</p>
+      <nav className="admin-tabs" aria-label={t('admin.nav')}>
+        {tabs.map(([path, label]) => (
+          <NavLink key={path} to={`/admin/${path}`} className={({ isActive }) => `admin-tabs__tab${isActive ? ' active' : ''}`}>
+            {label}
+          </NavLink>
+        ))}
+      </nav>
+      <Routes>
+        <Route index element={<Navigate to="users" replace />} />
+        <Route path="users" element={<UsersAdmin />} />
+        <Route path="rooms" element={<RoomsAdmin />} />
+        <Route path="messages" element={<MessagesAdmin />} />
+        <Route path="audit" element={<AuditLog />} />
+        <Route path="*" element={<Navigate to="users" replace />} />
+      </Routes>
     </div>
   );
 }

@@ -56,6 +56,7 @@ struct http_pending {
     const char *subject;
     bool to_auth;
     bool admin; /* /api/admin/…: staff only, checked once here */
+    bool audit; /* /api/admin/audit/: answered by auth and chat, merged here */
     char *raw_path;
     char *query;
     char method[16];
@@ -202,8 +203,9 @@ static void peer_address(struct MHD_Connection *c, char *out, size_t len)
 
 static void add_header(natsMsg *m, const char *key, const char *value)
 {
-    /* Header values must not carry line breaks into the NATS framing. */
-    if (value && !strpbrk(value, "\r\n"))
+    /* Header values must not carry line breaks into the NATS framing, and
+     * nats.c mis-parses the header after an empty one, so empties are left out. */
+    if (value && *value && !strpbrk(value, "\r\n"))
         natsMsgHeader_Set(m, key, value);
 }
 
@@ -273,8 +275,8 @@ static void on_session(bool ok, session_user_t *user, void *ctx)
         unsigned code = 0;
         if (!user->user_json) {
             code = 401;
-            deny = "{\"error\": \"\u0422\u0440\u0435\u0431\u0443\u0435\u0442\u0441\u044f "
-                   "\u0430\u0432\u0442\u043e\u0440\u0438\u0437\u0430\u0446\u0438\u044f\", "
+            deny = "{\"error\": \"\\u0422\\u0440\\u0435\\u0431\\u0443\\u0435\\u0442\\u0441\\u044f "
+                   "\\u0430\\u0432\\u0442\\u043e\\u0440\\u0438\\u0437\\u0430\\u0446\\u0438\\u044f\", "
                    "\"code\": \"auth_required\"}";
         } else if (!user->is_staff) {
             code = 403;
@@ -293,6 +295,10 @@ static void on_session(bool ok, session_user_t *user, void *ctx)
     else if (bus_header(m, HTTP_HDR_SESSION_ID))
         p->guest_cookie = true;
     session_user_clear(user);
+    if (p->audit) {
+        admin_audit_forward(p->front->gw, p, m);
+        return;
+    }
     if (!p->to_auth)
         natsMsgHeader_Delete(m, HTTP_HDR_SESSION_ID);
     if (bus_request_async(p->front->gw->bus, m, p->front->gw->cfg.request_timeout_ms,
@@ -322,7 +328,7 @@ static void forward(http_pending_t *p)
     else
         snprintf(base_url, sizeof base_url, "%s://%s", secure ? "https" : "http", host ? host : "");
 
-    natsMsg *m = bus_msg_new(p->subject, p->body, p->body_len);
+    natsMsg *m = bus_msg_new_request(gw->bus, p->subject, p->body, p->body_len);
     if (!m) {
         complete_json(p, 500, "{\"error\": \"Internal error\", \"code\": \"internal\"}");
         return;
@@ -424,6 +430,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         }
         p->route = route_of(p->raw_path, &p->subject, &p->to_auth);
         p->admin = strncmp(p->raw_path, "/api/admin/", 11) == 0;
+        p->audit = strcmp(p->raw_path, "/api/admin/audit/") == 0 && strcmp(method, "GET") == 0;
         const char *cl = header(conn, "Content-Length");
         if (cl && strtoll(cl, NULL, 10) > gw->cfg.upload_max_bytes)
             return queue_json(p, 413, "{\"error\": \"Request body too large\", \"code\": \"body_too_large\"}");

@@ -15,6 +15,10 @@ typedef struct http_pending http_pending_t;
 void http_front_complete(http_pending_t *p, unsigned status, const char *content_type,
                          const char *body, size_t len, const char *const *headers);
 
+/* GET /api/admin/audit/: sends the envelope (owned) to auth and chat and
+ * completes p with both logs merged newest first. */
+void admin_audit_forward(gateway_t *gw, http_pending_t *p, natsMsg *envelope);
+
 /* GET /api/health/: gathers each daemon's readiness over NATS. */
 void health_start(gateway_t *gw, http_pending_t *p);
 

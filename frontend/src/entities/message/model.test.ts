@@ -111,3 +111,27 @@ describe('moderation frames', () => {
     expect(ids(s)).toEqual([2]);
   });
 });
+
+describe('history order after an admin timestamp edit (created_at, id)', () => {
+  it('a history page keeps the server order by created_at, not by id; cursors follow that order', () => {
+    // Message 3's timestamp was moved before message 1.
+    const s = run([{ type: 'history', messages: [msg(3, { createdAt: '2024-05-01T09:00:00+00:00' }), msg(1), msg(2), msg(4)], hasMore: true }]);
+    expect(ids(s)).toEqual([3, 1, 2, 4]);
+    expect(oldestId(s.messages)).toBe(3);
+    expect(lastConfirmedId(s.messages)).toBe(4);
+  });
+
+  it('equal timestamps fall back to id order', () => {
+    const t = '2024-05-01T10:00:00+00:00';
+    const s = run([{ type: 'history', messages: [msg(2, { createdAt: t }), msg(1, { createdAt: t })], hasMore: false }]);
+    expect(ids(s)).toEqual([1, 2]);
+  });
+
+  it('a live message_updated frame with a new createdAt moves the message', () => {
+    let s = run([{ type: 'history', messages: [msg(1), msg(2), msg(3)], hasMore: false }]);
+    s = conversationReducer(s, { type: 'updated', frame: { type: 'message_updated', id: 3, message: 'm3', createdAt: '2024-05-01T09:59:00+00:00' } });
+    expect(ids(s)).toEqual([3, 1, 2]);
+    s = conversationReducer(s, { type: 'updated', frame: { type: 'message_updated', id: 3, message: 'm3', createdAt: '2024-05-01T10:01:30+00:00' } });
+    expect(ids(s)).toEqual([1, 3, 2]);
+  });
+});

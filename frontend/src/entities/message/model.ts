@@ -52,8 +52,26 @@ function isLocal(m: ChatMessage): boolean {
   return m.status !== 'sent';
 }
 
+function timeOf(m: ChatMessage): number {
+  return Date.parse(m.createdAt);
+}
+
+/**
+ * History order (admin-api.md "History order"): `(created_at, id)` for messages with a server id,
+ * so a message whose timestamp an admin edited moves; arrival order for legacy frames without id.
+ */
+export function compareMessages(a: ChatMessage, b: ChatMessage): number {
+  if (a.id !== null && b.id !== null) {
+    const ta = timeOf(a);
+    const tb = timeOf(b);
+    if (Number.isFinite(ta) && Number.isFinite(tb) && ta !== tb) return ta - tb;
+    return a.id - b.id;
+  }
+  return a.order - b.order;
+}
+
 function sortMessages(list: ChatMessage[]): ChatMessage[] {
-  const sent = list.filter((m) => !isLocal(m)).sort((a, b) => a.order - b.order);
+  const sent = list.filter((m) => !isLocal(m)).sort(compareMessages);
   const local = list.filter(isLocal);
   return [...sent, ...local];
 }
@@ -189,9 +207,10 @@ export function conversationReducer(state: ConversationState, action: Conversati
       return { ...state, messages: state.messages.filter((m) => !(m.clientId === action.clientId && isLocal(m))) };
     case 'updated': {
       const f = action.frame;
+      // A new createdAt (admin timestamp edit) moves the message: re-sort.
       return {
         ...state,
-        messages: state.messages.map((m) =>
+        messages: sortMessages(state.messages.map((m) =>
           m.id === f.id
             ? {
                 ...m,
@@ -202,7 +221,7 @@ export function conversationReducer(state: ConversationState, action: Conversati
                 edited: true,
               }
             : m,
-        ),
+        )),
       };
     }
     case 'deleted':
@@ -210,18 +229,18 @@ export function conversationReducer(state: ConversationState, action: Conversati
   }
 }
 
-/** Highest confirmed server id (for `after=` resync), or null. */
+/** Id of the last confirmed message in history order (for `after=` resync), or null. */
 export function lastConfirmedId(list: ChatMessage[]): number | null {
-  let max: number | null = null;
-  for (const m of list) if (m.id !== null && (max === null || m.id > max)) max = m.id;
-  return max;
+  let last: ChatMessage | null = null;
+  for (const m of list) if (m.id !== null && (last === null || compareMessages(m, last) > 0)) last = m;
+  return last?.id ?? null;
 }
 
-/** Smallest confirmed server id (for `before=` paging), or null. */
+/** Id of the first confirmed message in history order (for `before=` paging), or null. */
 export function oldestId(list: ChatMessage[]): number | null {
-  let min: number | null = null;
-  for (const m of list) if (m.id !== null && (min === null || m.id < min)) min = m.id;
-  return min;
+  let first: ChatMessage | null = null;
+  for (const m of list) if (m.id !== null && (first === null || compareMessages(m, first) < 0)) first = m;
+  return first?.id ?? null;
 }
 
 export function newClientId(): string {

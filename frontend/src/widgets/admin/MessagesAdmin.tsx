@@ -1,0 +1,256 @@
+import { useState, type SyntheticEvent } from 'react';
+import { useI18n } from '@/shared/i18n/context';
+import { bulkDeleteMessages, DEFAULT_PAGE_SIZE, deleteMessage, hasMessageFilter, listMessages, type MessageFilters } from '@/shared/api/admin/endpoints';
+import type { AdminMessage } from '@/shared/api/admin/schemas';
+import { ConfirmDialog } from '@/shared/ui/Dialog';
+import { MessageEditor } from '@/features/admin/MessageEditor';
+import { formatStamp, localZoneName, useErrorText } from './format';
+import { emptyMessageDraft, messageFiltersFrom, type MessageDraft } from './filters';
+import { Notice, Pagination, TableScroll } from './parts';
+import { useLoad } from './useLoad';
+
+const PREVIEW = 80;
+const preview = (s: string) => {
+  const chars = Array.from(s);
+  return chars.length > PREVIEW ? `${chars.slice(0, PREVIEW).join('')}…` : s;
+};
+
+export function MessagesAdmin() {
+  const { t, locale } = useI18n();
+  const describe = useErrorText();
+  const [draft, setDraft] = useState<MessageDraft>(emptyMessageDraft);
+  const [filters, setFilters] = useState<MessageFilters>({});
+  const [newestFirst, setNewestFirst] = useState(false);
+  const [page, setPage] = useState(1);
+  const [editing, setEditing] = useState<AdminMessage | null>(null);
+  const [deleting, setDeleting] = useState<AdminMessage | null>(null);
+  const [bulk, setBulk] = useState(false);
+  const [dialogError, setDialogError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const query = { ...filters, sort: newestFirst ? ('-created_at' as const) : undefined, page, page_size: DEFAULT_PAGE_SIZE };
+  const list = useLoad((signal) => listMessages(query, signal), JSON.stringify(query));
+  const canBulk = hasMessageFilter(filters);
+
+  const set = <K extends keyof MessageDraft>(k: K, v: MessageDraft[K]) => setDraft((d) => ({ ...d, [k]: v }));
+  const onApply = (e: SyntheticEvent) => {
+    e.preventDefault();
+    setFilters(messageFiltersFrom(draft));
+    setPage(1);
+    setNotice(null);
+  };
+  const onReset = () => {
+    setDraft(emptyMessageDraft);
+    setFilters({});
+    setPage(1);
+  };
+
+  const run = async (action: () => Promise<string>) => {
+    setBusy(true);
+    setDialogError(null);
+    try {
+      setNotice(await action());
+      setDeleting(null);
+      setBulk(false);
+      list.reload();
+    } catch (err) {
+      setDialogError(describe(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const filterRows: [string, string][] = [];
+  if (filters.room) filterRows.push([t('admin.messages.room'), filters.room]);
+  if (filters.author) filterRows.push([t('admin.messages.author'), filters.author]);
+  if (filters.since) filterRows.push([t('admin.messages.since'), formatStamp(filters.since, locale)]);
+  if (filters.until) filterRows.push([t('admin.messages.until'), formatStamp(filters.until, locale)]);
+  if (filters.q) filterRows.push([t('admin.messages.q'), filters.q]);
+
+  const data = list.data;
+  return (
+    <section aria-labelledby="admin-messages-title">
+      <h2 id="admin-messages-title" className="admin-section-title">
+        {t('admin.tab.messages')}
+      </h2>
+      <form className="filters" onSubmit={onApply} aria-label={t('admin.filters')}>
+        <div className="field">
+          <label htmlFor="messages-room">{t('admin.messages.room')}</label>
+          <input id="messages-room" value={draft.room} onChange={(e) => set('room', e.target.value)} autoComplete="off" />
+        </div>
+        <div className="field">
+          <label htmlFor="messages-author">{t('admin.messages.author')}</label>
+          <input id="messages-author" value={draft.author} onChange={(e) => set('author', e.target.value)} autoComplete="off" />
+        </div>
+        <div className="field">
+          <label htmlFor="messages-since">{t('admin.messages.since')}</label>
+          <input id="messages-since" type="datetime-local" step={1} value={draft.since} onChange={(e) => set('since', e.target.value)} />
+        </div>
+        <div className="field">
+          <label htmlFor="messages-until">{t('admin.messages.until')}</label>
+          <input id="messages-until" type="datetime-local" step={1} value={draft.until} onChange={(e) => set('until', e.target.value)} />
+        </div>
+        <div className="field filters__wide">
+          <label htmlFor="messages-q">{t('admin.messages.q')}</label>
+          <input id="messages-q" type="search" value={draft.q} onChange={(e) => set('q', e.target.value)} />
+        </div>
+        <div className="filters__actions">
+          <button type="submit" className="button button--primary">
+            {t('admin.apply')}
+          </button>
+          <button type="button" className="button" onClick={onReset}>
+            {t('admin.reset')}
+          </button>
+        </div>
+      </form>
+      <div className="admin-toolbar">
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={newestFirst}
+            onChange={(e) => {
+              setNewestFirst(e.target.checked);
+              setPage(1);
+            }}
+          />{' '}
+          {t('admin.messages.newestFirst')}
+        </label>
+        <span className="muted small">{t('admin.zone', { zone: localZoneName() })}</span>
+        <span className="admin-toolbar__end">
+          <button
+            type="button"
+            className="button button--danger"
+            disabled={!canBulk}
+            aria-describedby={canBulk ? undefined : 'bulk-hint'}
+            onClick={() => {
+              setDialogError(null);
+              setBulk(true);
+            }}
+          >
+            {t('admin.messages.bulk')}
+          </button>
+          {!canBulk && (
+            <span id="bulk-hint" className="muted small">
+              {' '}
+              {t('admin.messages.bulkHint')}
+            </span>
+          )}
+        </span>
+      </div>
+      <Notice kind="ok">{notice}</Notice>
+      {list.error !== null && <Notice kind="error">{describe(list.error)}</Notice>}
+      <TableScroll label={t('admin.tab.messages')}>
+        <table className="admin-table" aria-busy={list.loading}>
+          <thead>
+            <tr>
+              <th scope="col">{t('admin.messages.time')}</th>
+              <th scope="col">{t('admin.messages.room')}</th>
+              <th scope="col">{t('admin.messages.author')}</th>
+              <th scope="col">{t('admin.messages.text')}</th>
+              <th scope="col">{t('admin.actions')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data?.results.map((m) => (
+              <tr key={m.id} data-testid="admin-message-row" data-id={m.id}>
+                <td className="nowrap">
+                  <time dateTime={m.created_at}>{formatStamp(m.created_at, locale)}</time>
+                </td>
+                <td>{m.room}</td>
+                <td>{m.user_id === null ? <span className="muted">{m.username}</span> : m.username}</td>
+                <td className="text-cell" title={m.content}>
+                  {preview(m.content)}
+                </td>
+                <td className="actions">
+                  <button type="button" className="button button--small" onClick={() => setEditing(m)}>
+                    {t('admin.edit')}{' '}
+                    <span className="visually-hidden">#{m.id}</span>
+                  </button>
+                  <button
+                    type="button"
+                    className="button button--small button--danger"
+                    onClick={() => {
+                      setDialogError(null);
+                      setDeleting(m);
+                    }}
+                  >
+                    {t('admin.delete')}{' '}
+                    <span className="visually-hidden">#{m.id}</span>
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableScroll>
+      {data && data.results.length === 0 && <p className="muted">{t('admin.empty')}</p>}
+      {list.loading && !data && <p role="status">{t('app.loading')}</p>}
+      {data && <Pagination page={page} pageSize={data.page_size} count={data.count} onPage={setPage} />}
+
+      {editing && (
+        <MessageEditor
+          message={editing}
+          onClose={() => setEditing(null)}
+          onSaved={() => {
+            setEditing(null);
+            setNotice(t('admin.messages.saved'));
+            list.reload();
+          }}
+        />
+      )}
+      {deleting && (
+        <ConfirmDialog
+          title={t('admin.messages.deleteTitle')}
+          message={
+            <>
+              <p>{t('admin.messages.deleteConfirm', { id: deleting.id, user: deleting.username, room: deleting.room })}</p>
+              <blockquote className="quote">{preview(deleting.content)}</blockquote>
+            </>
+          }
+          confirmLabel={t('admin.delete')}
+          cancelLabel={t('admin.cancel')}
+          closeLabel={t('admin.close')}
+          busy={busy}
+          error={dialogError}
+          onConfirm={() => {
+            const id = deleting.id;
+            void run(async () => {
+              await deleteMessage(id);
+              return t('admin.messages.deleted');
+            });
+          }}
+          onCancel={() => setDeleting(null)}
+        />
+      )}
+      {bulk && canBulk && (
+        <ConfirmDialog
+          title={t('admin.messages.bulkTitle')}
+          message={
+            <>
+              <p>{t('admin.messages.bulkConfirm', { count: data?.count ?? 0 })}</p>
+              <dl className="facts" data-testid="bulk-filters">
+                {filterRows.map(([k, v]) => (
+                  <div key={k}>
+                    <dt>{k}</dt>
+                    <dd>{v}</dd>
+                  </div>
+                ))}
+              </dl>
+            </>
+          }
+          confirmLabel={t('admin.delete')}
+          cancelLabel={t('admin.cancel')}
+          closeLabel={t('admin.close')}
+          busy={busy}
+          error={dialogError}
+          onConfirm={() => {
+            const f = filters;
+            void run(async () => t('admin.messages.bulkDone', { count: await bulkDeleteMessages(f) }));
+          }}
+          onCancel={() => setBulk(false)}
+        />
+      )}
+    </section>
+  );
+}

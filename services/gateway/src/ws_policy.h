@@ -1,0 +1,33 @@
+/* Handshake rules of the WebSocket front that do not depend on libwebsockets:
+ * endpoint paths, the Origin check (websocket.md §1), the base URL used for
+ * avatar URLs (api.md §5.1 third row, W5) and the avatar URL itself. Pure
+ * functions so they can be unit-tested; any thread. */
+#ifndef GATEWAY_WS_POLICY_H
+#define GATEWAY_WS_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef enum { WS_PATH_NONE = 0, WS_PATH_CHAT, WS_PATH_PRESENCE } ws_path_kind_t;
+
+/* Classifies a request path (query string, if present, is ignored). For
+ * chat, *room receives the percent-decoded room name (heap; may contain any
+ * byte except '/' and NUL) and *room_len its length. Anything else is
+ * WS_PATH_NONE (→ 404). `decoded` says whether the server already
+ * percent-decoded the path (then no second decoding happens). */
+ws_path_kind_t ws_path_parse(const char *path, bool decoded, char **room, size_t *room_len);
+
+/* websocket.md §1 Origin check. origin NULL = header absent. */
+bool ws_origin_allowed(char *const *allowed_hosts, const char *origin);
+
+/* "scheme://host[:port]" used to build absolute URLs, or "" when no host is
+ * known. public_base_url wins; forwarded host/proto are honoured only when
+ * from_trusted_proxy (W5); then Origin; then Host. Heap string. */
+char *ws_base_url(const char *public_base_url, bool from_trusted_proxy, const char *xf_host,
+                  const char *xf_proto, const char *origin, const char *host);
+
+/* Absolute avatar URL for a stored media name (NULL/"" → NULL): names that
+ * already are http(s) URLs are returned unchanged. Heap string or NULL. */
+char *ws_avatar_url(const char *base_url, const char *avatar);
+
+#endif

@@ -1,0 +1,266 @@
+/* Presence state machine: liveness, grace, TTL, snapshots and the merge of
+ * several gateways (websocket.md §3, behaviours 118, 120–123, 126–127). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "echo/json.h"
+#include "presence_state.h"
+
+#define TTL 40000
+#define GRACE 5000
+
+static void apply(pstate_t *p, const char *json, int64_t now)
+{
+    cJSON *r = cJSON_Parse(json);
+    assert_non_null(r);
+    assert_true(pstate_apply(p, r, now));
+    cJSON_Delete(r);
+}
+
+/* The view as compact JSON after a sweep at now. */
+static char *view_at(pstate_t *p, int64_t now)
+{
+    static char buf[4096];
+    pstate_sweep(p, now);
+    cJSON *v = pstate_view(p);
+    char *s = json_print_compact(v, NULL);
+    snprintf(buf, sizeof buf, "%s", s);
+    free(s);
+    cJSON_Delete(v);
+    return buf;
+}
+
+#define JOIN(gw, user, n)                                                                          \
+    "{\"gw\":\"" gw "\",\"ev\":[{\"op\":\"join\",\"k\":\"u:" user "\",\"n\":" #n                   \
+    ",\"user\":\"" user "\",\"uid\":1,\"img\":\"http://h/media/" user ".png\"}]}"
+#define LEAVE(gw, user, n, clean)                                                                  \
+    "{\"gw\":\"" gw "\",\"ev\":[{\"op\":\"leave\",\"k\":\"u:" user "\",\"n\":" #n                  \
+    ",\"clean\":" #clean ",\"user\":\"" user "\",\"uid\":1,\"img\":null}]}"
+#define PING(gw, user, n)                                                                          \
+    "{\"gw\":\"" gw "\",\"ev\":[{\"op\":\"ping\",\"k\":\"u:" user "\",\"n\":" #n                   \
+    ",\"user\":\"" user "\",\"uid\":1,\"img\":null}]}"
+#define GUEST(gw, op, ip, n, clean)                                                                \
+    "{\"gw\":\"" gw "\",\"ev\":[{\"op\":\"" op "\",\"k\":\"g:" ip "\",\"n\":" #n                   \
+    ",\"clean\":" #clean "}]}"
+
+static void join_order_and_multitab(void **state)
+{
+    pstate_t *p = pstate_new(TTL, GRACE);
+    apply(p, JOIN("A", "bob", 1), 0);
+    apply(p, JOIN("A", "alice", 1), 10);
+    apply(p, JOIN("A", "bob", 2), 20); /* second tab: counted once */
+    assert_string_equal(
+        view_at(p, 30),
+        "{\"online\":[{\"username\":\"bob\",\"profileImage\":\"http://h/media/bob.png\"},"
+        "{\"username\":\"alice\",\"profileImage\":\"http://h/media/alice.png\"}],"
+        "\"guests\":0}");
+    /* item 120: one tab closes cleanly, the user stays */
+    apply(p, LEAVE("A", "bob", 1, true), 40);
+    assert_non_null(strstr(view_at(p, 50), "bob"));
+    /* the last closes cleanly: gone at once */
+    apply(p, LEAVE("A", "bob", 0, true), 60);
+    assert_null(strstr(view_at(p, 61), "bob"));
+    pstate_free(p);
+}
+
+static void guests_by_ip(void **state)
+{
+    pstate_t *p = pstate_new(TTL, GRACE);
+    apply(p, GUEST("A", "join", "1.1.1.1", 1, false), 0);
+    apply(p, GUEST("A", "join", "1.1.1.1", 2, false), 0); /* item 118 */
+    apply(p, GUEST("A", "join", "2.2.2.2", 1, false), 0);
+    assert_string_equal(view_at(p, 1), "{\"online\":[],\"guests\":2}");
+    pstate_free(p);
+}
+
+static void abnormal_close_grace(void **state)
+{
+    pstate_t *p = pstate_new(TTL, GRACE);
+    apply(p, JOIN("A", "bob", 1), 0);
+    apply(p, LEAVE("A", "bob", 0, false), 1000); /* item 121: 1006 / no code */
+    assert_non_null(strstr(view_at(p, 1000 + GRACE - 1), "bob"));
+    assert_null(strstr(view_at(p, 1000 + GRACE), "bob"));
+    /* reconnect within grace keeps the place in the order */
+    apply(p, JOIN("A", "ann", 1), 7000);
+    apply(p, JOIN("A", "bob", 1), 7001);
+    apply(p, LEAVE("A", "ann", 0, false), 7002);
+    apply(p, JOIN("A", "ann", 1), 8000);
+    assert_true(strstr(view_at(p, 8001), "ann") < strstr(view_at(p, 8001), "bob"));
+    pstate_free(p);
+}
+
+static void grace_disabled(void **state)
+{
+    pstate_t *p = pstate_new(TTL, 0);
+    apply(p, JOIN("A", "bob", 1), 0);
+    apply(p, LEAVE("A", "bob", 0, false), 1);
+    assert_null(strstr(view_at(p, 2), "bob"));
+    pstate_free(p);
+}
+
+static void ttl_without_pings(void **state)
+{
+    pstate_t *p = pstate_new(TTL, GRACE);
+    apply(p, JOIN("A", "bob", 1), 0);
+    /* the gateway keeps reporting (snapshots) but bob never pings: item 126 */
+    apply(p,
+          "{\"gw\":\"A\",\"snapshot\":1,\"final\":true,\"keys\":[{\"k\":\"u:bob\",\"n\":1,"
+          "\"age\":20000,\"user\":\"bob\",\"uid\":1,\"img\":null}]}",
+          20000);
+    assert_non_null(strstr(view_at(p, TTL), "bob"));
+    apply(p,
+          "{\"gw\":\"A\",\"snapshot\":2,\"final\":true,\"keys\":[{\"k\":\"u:bob\",\"n\":1,"
+          "\"age\":40001,\"user\":\"bob\",\"uid\":1,\"img\":null}]}",
+          TTL + 1);
+    assert_null(strstr(view_at(p, TTL + 1), "bob"));
+    /* a later snapshot does not resurrect the silent socket ... */
+    apply(p,
+          "{\"gw\":\"A\",\"snapshot\":3,\"final\":true,\"keys\":[{\"k\":\"u:bob\",\"n\":1,"
+          "\"age\":42000,\"user\":\"bob\",\"uid\":1,\"img\":null}]}",
+          TTL + 2000);
+    assert_null(strstr(view_at(p, TTL + 2000), "bob"));
+    /* ... its next ping does */
+    apply(p, PING("A", "bob", 1), TTL + 3000);
+    assert_non_null(strstr(view_at(p, TTL + 3000), "bob"));
+    pstate_free(p);
+}
+
+static void pings_refresh(void **state)
+{
+    pstate_t *p = pstate_new(TTL, GRACE);
+    apply(p, JOIN("A", "bob", 1), 0);
+    apply(p, PING("A", "bob", 1), 30000);
+    assert_non_null(strstr(view_at(p, 30000 + TTL), "bob"));
+    assert_null(strstr(view_at(p, 30001 + TTL), "bob"));
+    pstate_free(p);
+}
+
+static void two_gateways_merge(void **state)
+{
+    pstate_t *p = pstate_new(TTL, GRACE);
+    apply(p, JOIN("A", "bob", 1), 0);
+    apply(p, JOIN("B", "bob", 1), 0);
+    apply(p, GUEST("A", "join", "1.1.1.1", 1, false), 0);
+    apply(p, GUEST("B", "join", "1.1.1.1", 1, false), 0);
+    assert_string_equal(
+        view_at(p, 1),
+        "{\"online\":[{\"username\":\"bob\",\"profileImage\":\"http://h/media/bob.png\"}],"
+        "\"guests\":1}");
+    /* bob closes cleanly on A but is still connected through B */
+    apply(p, LEAVE("A", "bob", 0, true), 2);
+    assert_non_null(strstr(view_at(p, 3), "bob"));
+    pstate_free(p);
+}
+
+static void dead_gateway_expires(void **state)
+{
+    pstate_t *p = pstate_new(TTL, GRACE);
+    apply(p, JOIN("A", "bob", 1), 0);
+    apply(p, JOIN("B", "eve", 1), 0);
+    /* B keeps reporting, A dies (kill -9: no leave ever comes) */
+    for (int64_t t = 2000; t <= TTL + 2000; t += 2000) {
+        apply(p, PING("B", "eve", 1), t);
+    }
+    char *v = view_at(p, TTL + 2000);
+    assert_null(strstr(v, "bob"));
+    assert_non_null(strstr(v, "eve"));
+    pstate_free(p);
+}
+
+static void lost_leave_repaired_by_snapshot(void **state)
+{
+    pstate_t *p = pstate_new(TTL, GRACE);
+    apply(p, JOIN("A", "bob", 1), 0);
+    apply(p, JOIN("A", "eve", 1), 0);
+    /* bob's leave was lost; the next snapshot lacks him → grace, then gone */
+    apply(p,
+          "{\"gw\":\"A\",\"snapshot\":7,\"final\":true,\"keys\":[{\"k\":\"u:eve\",\"n\":1,"
+          "\"age\":0,\"user\":\"eve\",\"uid\":2,\"img\":null}]}",
+          2000);
+    assert_non_null(strstr(view_at(p, 2000 + GRACE - 1), "bob"));
+    assert_null(strstr(view_at(p, 2000 + GRACE), "bob"));
+    assert_non_null(strstr(view_at(p, 2000 + GRACE), "eve"));
+    pstate_free(p);
+}
+
+static void restarted_instance_converges(void **state)
+{
+    pstate_t *p = pstate_new(TTL, GRACE);
+    /* a fresh instance learns everything from one snapshot */
+    apply(p,
+          "{\"gw\":\"A\",\"snapshot\":1,\"final\":true,\"keys\":["
+          "{\"k\":\"u:bob\",\"n\":2,\"age\":100,\"user\":\"bob\",\"uid\":1,\"img\":\"x\"},"
+          "{\"k\":\"g:9.9.9.9\",\"n\":1,\"age\":100}]}",
+          0);
+    assert_string_equal(
+        view_at(p, 1), "{\"online\":[{\"username\":\"bob\",\"profileImage\":\"x\"}],\"guests\":1}");
+    pstate_free(p);
+}
+
+static void changed_flag_and_transitions(void **state)
+{
+    pstate_t *p = pstate_new(TTL, GRACE);
+    view_at(p, 0);
+    apply(p, JOIN("A", "bob", 1), 0);
+    assert_true(pstate_sweep(p, 1));
+    view_at(p, 1);
+    apply(p, PING("A", "bob", 1), 2); /* item 122/W8: a ping changes nothing visible */
+    assert_false(pstate_sweep(p, 3));
+    assert_true(pstate_user_live(p, "bob"));
+    apply(p, LEAVE("A", "bob", 0, true), 4);
+    assert_true(pstate_sweep(p, 5));
+    assert_false(pstate_user_live(p, "bob"));
+    pstate_transition_t *t;
+    size_t n = pstate_take_transitions(p, &t);
+    assert_int_equal(n, 2);
+    assert_true(t[0].online);
+    assert_false(t[1].online);
+    assert_string_equal(t[1].username, "bob");
+    pstate_transitions_free(t, n);
+    pstate_free(p);
+}
+
+static void malformed_reports(void **state)
+{
+    pstate_t *p = pstate_new(TTL, GRACE);
+    const char *bad[] = {"[]", "{}", "{\"gw\":\"\"}", "{\"gw\":\"A\",\"ev\":5}",
+                         "{\"gw\":\"A\",\"snapshot\":1}"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        cJSON *r = cJSON_Parse(bad[i]);
+        assert_false(pstate_apply(p, r, 0));
+        cJSON_Delete(r);
+    }
+    /* bad items inside a good report are skipped */
+    apply(p,
+          "{\"gw\":\"A\",\"ev\":[{\"op\":\"join\",\"k\":\"x:1\",\"n\":1},"
+          "{\"op\":\"join\",\"k\":\"u:nouser\",\"n\":1},{\"op\":\"fly\",\"k\":\"g:1\",\"n\":1},"
+          "{\"op\":\"join\",\"k\":\"g:1.1.1.1\",\"n\":-1}]}",
+          0);
+    assert_string_equal(view_at(p, 1), "{\"online\":[],\"guests\":0}");
+    pstate_free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(join_order_and_multitab),
+        cmocka_unit_test(guests_by_ip),
+        cmocka_unit_test(abnormal_close_grace),
+        cmocka_unit_test(grace_disabled),
+        cmocka_unit_test(ttl_without_pings),
+        cmocka_unit_test(pings_refresh),
+        cmocka_unit_test(two_gateways_merge),
+        cmocka_unit_test(dead_gateway_expires),
+        cmocka_unit_test(lost_leave_repaired_by_snapshot),
+        cmocka_unit_test(restarted_instance_converges),
+        cmocka_unit_test(changed_flag_and_transitions),
+        cmocka_unit_test(malformed_reports),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
