@@ -493,19 +493,13 @@ front_enabled() { [ -f "$FRONT/package.json" ]; }
 nginx_pid() { read_pid "$NGINX_PIDFILE"; }
 nginx_running() { pid_alive "$(nginx_pid)" nginx; }
 
-# The gateway's TRUSTED_PROXIES (RUN/extra.env, else its default) as nginx
-# set_real_ip_from lines.
-nginx_trusted() {
-  local v="" cidr
+# The gateway's TRUSTED_PROXIES (RUN/extra.env, else its default), one a line.
+trusted_proxies() {
+  local v=""
   if [ -f "$RUN_DIR/extra.env" ]; then
     v=$(sed -n 's/^TRUSTED_PROXIES=["'\'']\{0,1\}\([^"'\'']*\).*$/\1/p' "$RUN_DIR/extra.env" | tail -n1)
   fi
-  for cidr in ${v//,/ }; do
-    printf '  set_real_ip_from %s;\n' "$cidr"
-  done
-  if [ -z "$v" ]; then
-    printf '  set_real_ip_from %s;\n' 127.0.0.1/32 ::1/128
-  fi
+  printf '%s\n' "${v:-127.0.0.1/32,::1/128}" | tr -s ', ' '\n'
 }
 
 # The request body limit: DJANGO_UPLOAD_MAX_MB from RUN/extra.env, else 20.
@@ -564,7 +558,7 @@ nginx_config() {
   proxy='proxy_http_version 1.1;
       proxy_set_header Host $http_host;
       proxy_set_header X-Forwarded-For $remote_addr;
-      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_set_header X-Forwarded-Proto $forwarded_proto;
       proxy_set_header X-Forwarded-Host "";
       proxy_set_header X-Real-IP "";
       proxy_set_header CF-Connecting-IP "";'
@@ -591,10 +585,19 @@ http {
   sendfile on;
   server_tokens off;
 
-  # The client address (\$remote_addr) as the gateway would derive it.
-$(nginx_trusted)
+  # The client address (\$remote_addr) as the gateway would derive it, and
+  # X-Forwarded-Proto as a trusted peer (a proxy in front) sent it, else ours.
+$(trusted_proxies | sed 's/.*/  set_real_ip_from &;/')
   real_ip_header X-Forwarded-For;
   real_ip_recursive on;
+  geo \$realip_remote_addr \$peer_trusted {
+    default 0;
+$(trusted_proxies | sed 's/.*/    & 1;/')
+  }
+  map "\$peer_trusted:\$http_x_forwarded_proto" \$forwarded_proto {
+    default \$scheme;
+    "~^1:(?<proto>.+)\$" \$proto;
+  }
 
   map \$http_upgrade \$connection_upgrade {
     default upgrade;

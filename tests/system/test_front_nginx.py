@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from lib.rawhttp import Client, raw_request, request
-from lib.stack import loopback_ip, wait_until
+from lib.stack import loopback_ip
 from lib.ws import connect, handshake_status
 
 
@@ -122,25 +122,21 @@ def test_host_header_reaches_the_gateway_as_sent(front):
 
 # ------------------------------------------------------------ WebSocket ----
 
-def test_websocket_upgrade_reaches_the_gateway(front, stack):
-    """An upgrade on /ws/ is proxied to the gateway's WebSocket port.
+def test_websocket_through_nginx_reaches_the_gateway(front):
+    """An upgrade on /ws/ is proxied to the gateway's WebSocket port: a guest's
+    presence socket opens (101) and gets its first frame {"guests": N}
+    (behaviours item 116), with the nginx origin as Origin."""
+    with connect(_ws_url(front) + "/ws/presence/", origin=front, source_ip=loopback_ip()) as ws:
+        frame = ws.recv_until(lambda f: "guests" in f, timeout=5)
+        assert frame["guests"] >= 1 and "online" not in frame, frame
 
-    PROVISIONAL until the gateway's WS endpoints are on main: the gateway then
-    refuses every upgrade (it drops the connection, which nginx reports as 502
-    "upstream prematurely closed"), so a refusal that comes from the gateway is
-    accepted as proof of routing. Tighten to 101 once /ws/presence/ lands."""
-    url = _ws_url(front) + "/ws/presence/"
-    status = handshake_status(url, origin=front, source_ip=loopback_ip())
-    if status == 101:
-        return
-    assert status in (403, 404, 502, 503), status
-    if status == 502:
-        log = stack.run_dir / "logs" / "nginx-error.log"
-        ws_port = urlsplit(stack.gateway_ws_url).port
-        assert wait_until(lambda: f"127.0.0.1:{ws_port}/ws/presence/" in log.read_text(errors="replace"),
-                          timeout=5, what="nginx's upstream error for /ws/presence/")
-    # Not routed to the SPA: outside /ws/ an upgrade just gets index.html.
-    assert handshake_status(_ws_url(front) + "/rooms/abc") == 200
+
+def test_websocket_refusal_comes_from_the_gateway(front):
+    """A foreign Origin is refused by the gateway's handshake check (403),
+    proxied as is; outside /ws/ an upgrade just gets the SPA's index.html."""
+    assert handshake_status(_ws_url(front) + "/ws/presence/", origin="http://evil.example",
+                            source_ip=loopback_ip()) == 403
+    assert handshake_status(_ws_url(front) + "/rooms/abc", origin=front) == 200
 
 
 # ------------------------------------------------- client IP (D1, W4) ----
@@ -162,9 +158,7 @@ def _login_statuses(client, n):
 def test_d1_spoofed_xff_through_nginx_shares_one_login_counter(front):
     """behaviours item 37 [D-D1]: requests with different first X-Forwarded-For
     entries from one socket address use ONE counter: 10 logins are processed
-    (400, bad credentials), the 11th -> 429 (api.md §6).
-
-    Needs the auth daemon's login + rate limit; fails until auth lands on main."""
+    (400, bad credentials), the 11th -> 429 (api.md §6)."""
     c = Client(front, source_ip=loopback_ip())  # a fresh client IP: a fresh counter
     statuses = _login_statuses(c, 11)
     assert statuses[:10] == [400] * 10, statuses
@@ -192,7 +186,7 @@ def test_w4_guest_ip_headers_through_nginx_count_once(front):
     """behaviours item 119 [D-W4]: guests sending different X-Real-IP /
     X-Forwarded-For / CF-Connecting-IP from one socket address count once.
 
-    Needs the gateway's /ws/presence/; fails until the WS work lands on main."""
+    """
     url = _ws_url(front) + "/ws/presence/"
     ip = loopback_ip()
     first, n1 = _first_guest_count(url, front, ip, ["X-Forwarded-For: 203.0.113.1"])
@@ -204,3 +198,16 @@ def test_w4_guest_ip_headers_through_nginx_count_once(front):
         first.close()
     assert n1 >= 1
     assert n2 == n1, (n1, n2)
+
+
+def test_forwarded_proto_from_a_client_is_replaced(front):
+    """nginx sends its own scheme (http) unless the peer is a trusted proxy: a
+    client claiming https gets plain-http CSRF rules (a POST without Origin or
+    Referer passes), while a trusted peer's https mark makes the gateway apply
+    the https rule (behaviours item 24: no Origin/Referer -> 403)."""
+    def logout(source_ip):
+        c = Client(front, source_ip=source_ip)
+        c.csrf()
+        return c.post("/api/auth/logout/", headers={"X-Forwarded-Proto": "https", "Origin": None}).status
+    assert logout(loopback_ip()) == 200
+    assert logout("127.0.0.1") == 403
