@@ -92,6 +92,7 @@ createsuperuser:
 # Removes build output and the test stack; the dev stack's data in .run/ stays.
 clean:
 	-ECHOCHAT_RUN_DIR="$(CURDIR)/.run/test" scripts/stack.sh down >/dev/null 2>&1
+	-if [ -d .run/test/e2e ]; then ECHOCHAT_RUN_DIR="$(CURDIR)/.run/test/e2e" scripts/stack.sh down >/dev/null 2>&1; fi
 	rm -rf build build-debug build-asan build-fuzz .run/test
 
 fuzz:

@@ -8,8 +8,9 @@
 #     proto      npm test in proto/ (skipped if proto/package.json is absent)
 #     system     pytest tests/system against a dedicated test stack
 #     e2e        browser scenarios (npm run e2e in frontend/, Chromium) against the
-#                test stack's nginx front; screenshots land in docs/screenshots/
-#                (skipped if frontend/package.json is absent)
+#                nginx front of a stack of their own ($TEST_RUN_DIR/e2e, fresh each
+#                run: clean screens, counters untouched by the system tests);
+#                screenshots land in docs/screenshots/ (skipped without frontend/)
 #     frontend   npm run test:all in frontend/ (skipped if frontend/package.json is absent)
 #     fuzz       every libFuzzer target for FUZZ_SECONDS (default 30) each (scripts/fuzz.sh)
 #
@@ -40,6 +41,7 @@ fi
 TEST_RUN_DIR=${TEST_RUN_DIR:-$ROOT/.run/test}
 PYTHON=${PYTHON:-/usr/bin/python3}
 LOGS="$TEST_RUN_DIR/logs"
+E2E_RUN_DIR="$TEST_RUN_DIR/e2e"
 export ECHOCHAT_RUN_DIR="$TEST_RUN_DIR"
 export ECHOCHAT_STACK_ENV="$TEST_RUN_DIR/stack.env"
 # Sanitizer reports must fail the test that triggers them.
@@ -185,6 +187,9 @@ stack_up() {
 stack_down() {
   [ -d "$TEST_RUN_DIR" ] || return 0
   scripts/stack.sh down >>"$LOGS/stack-down.log" 2>&1 || true
+  if [ -d "$E2E_RUN_DIR" ]; then
+    ECHOCHAT_RUN_DIR="$E2E_RUN_DIR" scripts/stack.sh down >>"$LOGS/stack-down.log" 2>&1 || true
+  fi
 }
 
 system_suite() {
@@ -204,9 +209,11 @@ system_suite() {
   esac
 }
 
-# The SPA in Chromium against the test stack, through its nginx front (the one
-# origin serving the SPA, /api, /media and /ws). stack.sh up has built the SPA
-# and installed frontend/node_modules (playwright-core drives Debian's chromium).
+# The SPA in Chromium through the nginx front (the one origin serving the SPA,
+# /api, /media and /ws) of a fresh stack of its own: the screenshots show only
+# the scenarios' data, and the browser's client IP (127.0.0.1) starts with
+# fresh rate-limit counters. stack.sh up builds the SPA and installs
+# frontend/node_modules (playwright-core drives Debian's chromium).
 e2e_suite() {
   if [ ! -f frontend/package.json ]; then
     RESULTS+=("e2e|0|0|skipped: no frontend/package.json")
@@ -216,21 +223,30 @@ e2e_suite() {
     record e2e 0 1 "chromium could not be installed (see $LOGS/deps-browser.log)"
     return
   fi
-  if ! stack_up; then
-    record e2e 0 1 "test stack did not come up (see $LOGS/stack-up.log)"
+  local kind=release public status env="$E2E_RUN_DIR/stack.env"
+  [ "$SANITIZE" = 1 ] && kind=asan
+  if ! ensure_build "$kind" "$BUILD_DIR"; then
+    record e2e 0 1 "build failed (see $LOGS/build-$kind.log)"
     return
   fi
-  local public status
-  public=$(sed -n "s/^PUBLIC_URL='\(.*\)'\$/\1/p" "$ECHOCHAT_STACK_ENV")
-  if ! grep -q '^PID_NGINX=[0-9]' "$ECHOCHAT_STACK_ENV"; then
-    record e2e 0 1 "the test stack has no nginx front (see $LOGS/stack-up.log)"
+  note "e2e stack up ($E2E_RUN_DIR, $BUILD_DIR)"
+  rm -rf "$E2E_RUN_DIR"
+  if ! ECHOCHAT_RUN_DIR="$E2E_RUN_DIR" BUILD_DIR="$BUILD_DIR" \
+      run_logged "$LOGS/stack-up-e2e.log" scripts/stack.sh up; then
+    record e2e 0 1 "the e2e stack did not come up (see $LOGS/stack-up-e2e.log)"
     return
   fi
-  note "e2e: npm run e2e against $public"
-  run_logged "$LOGS/test-e2e.log" env PUBLIC_URL="$public" CHROMIUM_PATH=/usr/bin/chromium \
-    timeout 1200 npm --prefix frontend run e2e
-  status=$?
-  record_from_log e2e "$LOGS/test-e2e.log" "$status"
+  public=$(sed -n "s/^PUBLIC_URL='\(.*\)'\$/\1/p" "$env")
+  if grep -q '^PID_NGINX=[0-9]' "$env"; then
+    note "e2e: npm run e2e against $public (stack logs: $E2E_RUN_DIR/logs)"
+    run_logged "$LOGS/test-e2e.log" env PUBLIC_URL="$public" CHROMIUM_PATH=/usr/bin/chromium \
+      timeout 1200 npm --prefix frontend run e2e
+    status=$?
+    record_from_log e2e "$LOGS/test-e2e.log" "$status"
+  else
+    record e2e 0 1 "the e2e stack has no nginx front (see $LOGS/stack-up-e2e.log)"
+  fi
+  ECHOCHAT_RUN_DIR="$E2E_RUN_DIR" scripts/stack.sh down >>"$LOGS/stack-down.log" 2>&1 || true
 }
 
 frontend_suite() {
