@@ -77,9 +77,59 @@ chat_text_status_t chat_text_check(const char *text, size_t len, long max_length
  * would cut the string there, so the decoded value would not be the text
  * the client sent. */
 bool chat_json_has_nul_escape(const char *json, size_t len);
+/* ILIKE pattern matching q as a substring: '%' + q with '\\', '%' and '_'
+ * escaped + '%' (PostgreSQL's default escape character). Heap. */
+char *chat_like_pattern(const char *q);
+/* Admin list label: the first max code points of valid UTF-8 text, plus
+ * "..." when it was longer (admin.md §5). Heap. */
+char *chat_label(const char *text, size_t max);
 
-/* chat_http.c: /api/chat/ routes on echochat.chat.http. */
+/* chat_http.c: /api/chat/ and /api/admin/ routes on echochat.chat.http. */
 int chat_http_start(bus_t *bus, const chat_config_t *cfg);
+
+/* room_events.c: the per-room ordering lock and room event publishing (see
+ * the header of message_post.c). */
+/* 64-bit FNV-1a of the room name: the room's PostgreSQL advisory lock key. */
+int64_t room_lock_key(const char *room);
+/* Publishes frame on the room's event subject and waits until nats-server has
+ * processed it. False (logged) on failure. */
+bool room_event_publish(bus_t *bus, const char *room, const cJSON *frame);
+/* Session advisory locks on several rooms, taken in key order (so two
+ * holders never deadlock; posts hold one room at a time). */
+typedef struct {
+    int64_t *keys;
+    size_t n;
+    size_t held;
+    void *conn; /* PGconn the locks live on */
+    int pid;
+} room_locks_t;
+/* Locks every room of rooms[0..n) (duplicates allowed). False on error,
+ * with whatever was taken released. */
+bool room_locks_take(room_locks_t *l, const char *const *rooms, size_t n);
+/* True while the calling thread's connection is the one holding the locks
+ * (check after db_begin, which may reconnect). */
+bool room_locks_valid(const room_locks_t *l);
+/* Releases the locks (drops the connection if that fails). */
+void room_locks_release(room_locks_t *l);
+
+/* audit.c: chat's admin audit log (docs/admin-api.md). */
+typedef struct {
+    const char *actor;
+    const char *object_type;
+    const char *action;
+    bool has_object_id, has_since, has_until, has_before;
+    int64_t object_id;
+    int64_t since_us, until_us, before_us;
+    int limit;
+} audit_filter_t;
+/* Records one entry inside the caller's transaction. object_id < 0 = null.
+ * changes maps field -> [before, after] and is not consumed. */
+bool audit_record(int64_t actor_id, const char *actor, const char *action,
+                  const char *object_type, int64_t object_id, const char *object_label,
+                  const cJSON *changes);
+/* Newest first; *results is a new array; next_before gets the `at` of the
+ * last entry when more follow, else "". */
+bool audit_query(const audit_filter_t *f, cJSON **results, char next_before[CHAT_TIME_LEN]);
 
 /* rooms.c: room rows and echochat.chat.room.access. */
 typedef enum { ROOM_OK = 0, ROOM_MISSING, ROOM_DB_ERROR } room_status_t;

@@ -189,3 +189,39 @@ bool chat_json_has_nul_escape(const char *json, size_t len)
     }
     return false;
 }
+
+char *chat_like_pattern(const char *q)
+{
+    size_t len = strlen(q);
+    char *out = malloc(len * 2 + 3);
+    if (!out)
+        abort();
+    size_t o = 0;
+    out[o++] = '%';
+    for (size_t i = 0; i < len; i++) {
+        if (q[i] == '\\' || q[i] == '%' || q[i] == '_')
+            out[o++] = '\\';
+        out[o++] = q[i];
+    }
+    out[o++] = '%';
+    out[o] = '\0';
+    return out;
+}
+
+char *chat_label(const char *text, size_t max)
+{
+    size_t len = strlen(text), cut = 0, cps = 0;
+    while (cut < len && cps < max) {
+        cut++;
+        while (cut < len && ((unsigned char)text[cut] & 0xC0) == 0x80)
+            cut++;
+        cps++;
+    }
+    bool longer = cut < len;
+    char *out = malloc(cut + 4);
+    if (!out)
+        abort();
+    memcpy(out, text, cut);
+    memcpy(out + cut, longer ? "..." : "", longer ? 4 : 1);
+    return out;
+}

@@ -1,11 +1,13 @@
-/* The /api/chat/ REST endpoints (api.md 4.11–4.13, D4–D7, P8), served on
- * echochat.chat.http. Handlers run on bus worker threads, each with its own
- * PostgreSQL connection and prepared statements. */
+/* The /api/chat/ REST endpoints (api.md 4.11–4.13, D4–D7, P8) and the
+ * routes of the admin API (admin_*.c), served on echochat.chat.http.
+ * Handlers run on bus worker threads, each with its own PostgreSQL
+ * connection and prepared statements. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin.h"
 #include "chat.h"
 #include "echo/db_stmt.h"
 #include "echo/http_route.h"
@@ -256,11 +258,20 @@ static const http_route_t routes[] = {
     {"/api/chat/public-room/", "GET", h_public_room},
     {"/api/chat/rooms/<>/", "GET", h_room},
     {"/api/chat/rooms/<>/messages/", "GET", h_messages},
+    {"/api/admin/rooms/", "GET, POST", admin_rooms_list},
+    {"/api/admin/rooms/<>/", "GET, PATCH, DELETE", admin_room},
+    {"/api/admin/messages/", "GET", admin_messages_list},
+    /* before <>: "bulk-delete" is not an id */
+    {"/api/admin/messages/bulk-delete/", "POST", admin_messages_bulk_delete},
+    {"/api/admin/messages/<>/", "GET, PATCH, DELETE", admin_message},
+    {"/api/admin/audit/", "GET", admin_audit},
     {NULL, NULL, NULL},
 };
 
 int chat_http_start(bus_t *bus, const chat_config_t *cfg)
 {
     g_cfg = cfg;
+    g_admin_cfg = cfg;
+    g_admin_bus = bus;
     return http_serve(bus, SUBJ_CHAT_HTTP, QUEUE_CHAT, (int)cfg->http_workers, routes, NULL);
 }

@@ -31,7 +31,6 @@
 #include "echo/json.h"
 #include "echo/log.h"
 #include "echo/metrics.h"
-#include "echo/room_token.h"
 #include "echo/subjects.h"
 #include "echo/text.h"
 
@@ -109,17 +108,6 @@ typedef struct {
     bool locked;
     bool in_tx;
 } post_t;
-
-/* 64-bit FNV-1a of the room name: the advisory lock key of the room. */
-static int64_t room_lock_key(const char *room)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (const char *p = "echochat.chat.room:"; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-    for (const char *p = room; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-    return (int64_t)h;
-}
 
 static void reply_json(post_t *p, cJSON *o)
 {
@@ -206,25 +194,12 @@ static void post_release(post_t *p)
     p->locked = false;
 }
 
-/* Publishes the frame and waits until nats-server has processed it (see the
- * ordering note at the top). Failures are logged: the message is committed. */
+/* Publishes the frame under the room lock (see the ordering note at the
+ * top). A failure is counted: the message is committed. */
 static void publish_frame(post_t *p, const char *room, const cJSON *frame)
 {
-    size_t len;
-    char *body = json_print_compat(frame, &len);
-    char *subject = room_event_subject(room, strlen(room));
-    natsMsg *m = bus_msg_new(subject, body, len);
-    int rc = m ? bus_publish_msg(p->bus, m) : BUS_ERR;
-    natsStatus fs = NATS_OK;
-    if (rc == BUS_OK)
-        fs = natsConnection_FlushTimeout(bus_conn(p->bus), 2000);
-    if (rc != BUS_OK || fs != NATS_OK) {
+    if (!room_event_publish(p->bus, room, frame))
         metric_inc(m_publish_failed);
-        log_warn("post: broadcast on %s failed (%s); the message is stored, clients resync",
-                 subject, rc != BUS_OK ? "publish" : natsStatus_GetText(fs));
-    }
-    free(subject);
-    free(body);
 }
 
 /* P7: answers with the original message when (user, client_id) was seen

@@ -123,12 +123,35 @@ static void test_page(void **state)
     assert_false(p.has_before);
 }
 
+/* M1: q is a literal substring; LIKE's wildcards and escape are escaped. */
+static void test_like_pattern(void **state)
+{
+    expect_str(chat_like_pattern("abc"), "%abc%");
+    expect_str(chat_like_pattern(""), "%%");
+    expect_str(chat_like_pattern("100%"), "%100\\%%");
+    expect_str(chat_like_pattern("a_b"), "%a\\_b%");
+    expect_str(chat_like_pattern("c:\\x"), "%c:\\\\x%");
+    expect_str(chat_like_pattern("\xd0\x9f%"), "%\xd0\x9f\\%%");
+}
+
+/* Admin labels cut at code points, never inside a UTF-8 sequence. */
+static void test_label(void **state)
+{
+    expect_str(chat_label("short", 50), "short");
+    expect_str(chat_label("abcdef", 3), "abc...");
+    expect_str(chat_label("abc", 3), "abc");
+    expect_str(chat_label("\xd0\x9f\xd1\x80\xd0\xb8", 2), "\xd0\x9f\xd1\x80...");
+    expect_str(chat_label("\xf0\x9f\x98\x80x", 1), "\xf0\x9f\x98\x80...");
+    expect_str(chat_label("", 5), "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_time),           cmocka_unit_test(test_history_avatar),
         cmocka_unit_test(test_frame_avatar),   cmocka_unit_test(test_parse_int),
-        cmocka_unit_test(test_page),
+        cmocka_unit_test(test_page),           cmocka_unit_test(test_like_pattern),
+        cmocka_unit_test(test_label),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

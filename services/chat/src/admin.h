@@ -1,0 +1,71 @@
+/* The admin API of chat (docs/admin-api.md: rooms, messages, audit), shared
+ * between its handler files. Handlers run on echochat.chat.http workers. */
+#ifndef CHAT_ADMIN_H
+#define CHAT_ADMIN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "chat.h"
+#include "echo/http_route.h"
+
+#define ADMIN_PAGE_SIZE_DEFAULT 50
+#define ADMIN_PAGE_SIZE_MAX 200
+#define ADMIN_LABEL_MAX 50
+
+/* The acting staff user (from Http-User). */
+typedef struct {
+    int64_t id;
+    const char *username;
+} admin_actor_t;
+
+/* Set by chat_http_start before any handler runs. */
+extern const chat_config_t *g_admin_cfg;
+extern bus_t *g_admin_bus;
+
+/* 401 for guests, 403 for non-staff; true when the caller may go on. */
+bool admin_gate(http_req_t *req, http_resp_t *resp, admin_actor_t *actor);
+/* The <id> segment as a positive integer; 404 not_found otherwise. */
+bool admin_path_id(http_req_t *req, http_resp_t *resp, int64_t *id);
+void admin_not_found(http_resp_t *resp);
+void admin_unavailable(http_resp_t *resp);
+
+/* Query parameters: an empty value counts as absent. Each replies 400
+ * invalid_filter naming the parameter and returns false on a bad value. */
+char *admin_query(http_req_t *req, const char *key);
+bool admin_int_param(http_req_t *req, http_resp_t *resp, const char *key, int64_t def,
+                     int64_t min, int64_t max, int64_t *out);
+bool admin_time_param(http_req_t *req, http_resp_t *resp, const char *key, bool *has,
+                      int64_t *us);
+bool admin_text_param(http_req_t *req, http_resp_t *resp, const char *key, char **out);
+bool admin_enum_param(http_req_t *req, http_resp_t *resp, const char *key,
+                      const char *const *allowed, const char **out);
+void admin_invalid_filter(http_resp_t *resp, const char *param, const char *why);
+
+/* The JSON object body; 400 invalid_body otherwise. */
+cJSON *admin_body(http_req_t *req, http_resp_t *resp);
+/* 400 {"errors": {field: [text]}, "code": "validation_failed"}. */
+void admin_field_error(http_resp_t *resp, const char *field, const char *text);
+
+/* Lists: {"results": [...], "count", "page", "page_size"} */
+void admin_page_reply(http_resp_t *resp, cJSON *results, int64_t count, int64_t page,
+                      int64_t page_size);
+
+/* Message filters shared by the list and the bulk delete. */
+typedef struct {
+    char *room, *author, *q_pattern;
+    bool has_since, has_until;
+    int64_t since_us, until_us;
+} admin_msg_filter_t;
+void admin_msg_filter_free(admin_msg_filter_t *f);
+
+/* Handlers (routes in chat_http.c). */
+void admin_rooms_list(http_req_t *req, http_resp_t *resp, void *ctx);
+void admin_rooms_create(http_req_t *req, http_resp_t *resp, void *ctx);
+void admin_room(http_req_t *req, http_resp_t *resp, void *ctx);
+void admin_messages_list(http_req_t *req, http_resp_t *resp, void *ctx);
+void admin_messages_bulk_delete(http_req_t *req, http_resp_t *resp, void *ctx);
+void admin_message(http_req_t *req, http_resp_t *resp, void *ctx);
+void admin_audit(http_req_t *req, http_resp_t *resp, void *ctx);
+
+#endif
