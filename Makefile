@@ -7,6 +7,7 @@
 #   make up | down | status | run     local stack in $(RUN_DIR) (default .run/)
 #   make test            everything; ends with one line "N passed, N failed"
 #   make test-unit | test-proto | test-system | test-e2e | test-frontend
+#   make screenshots     the e2e suite, rewriting docs/screenshots/ (shown in README)
 #   make createsuperuser USERNAME=... PASSWORD=... [EMAIL=...]
 #   make fuzz            libFuzzer targets, FUZZ_SECONDS (default 30) each
 #   make clean | fmt | lint
@@ -32,11 +33,11 @@ export SANITIZE BUILD_DIR PYTHON
 STACK := ECHOCHAT_RUN_DIR="$(RUN_DIR)" scripts/stack.sh
 
 .PHONY: help deps build build-debug build-asan run up down status \
-        test test-unit test-proto test-system test-e2e test-frontend \
+        test test-unit test-proto test-system test-e2e test-frontend screenshots \
         createsuperuser clean fmt lint fuzz
 
 help:
-	@sed -n '2,16p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,17p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	scripts/deps.sh
@@ -80,6 +81,9 @@ test-e2e:
 
 test-frontend:
 	scripts/test.sh frontend
+
+screenshots:
+	UPDATE_SCREENSHOTS=1 scripts/test.sh e2e
 
 # Interactive without USERNAME; from the flags otherwise. Uses the running
 # stack's environment (RUN_DIR/env/auth.env).

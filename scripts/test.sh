@@ -10,7 +10,8 @@
 #     e2e        browser scenarios (npm run e2e in frontend/, Chromium) against the
 #                nginx front of a stack of their own ($TEST_RUN_DIR/e2e, fresh each
 #                run: clean screens, counters untouched by the system tests);
-#                screenshots land in docs/screenshots/ (skipped without frontend/)
+#                screenshots land in $TEST_RUN_DIR/logs/screenshots/, or with
+#                UPDATE_SCREENSHOTS=1 in docs/screenshots/ (skipped without frontend/)
 #     frontend   npm run test:all in frontend/ (skipped if frontend/package.json is absent)
 #     fuzz       every libFuzzer target for FUZZ_SECONDS (default 30) each (scripts/fuzz.sh)
 #
@@ -223,7 +224,7 @@ e2e_suite() {
     record e2e 0 1 "chromium could not be installed (see $LOGS/deps-browser.log)"
     return
   fi
-  local kind=release public status env="$E2E_RUN_DIR/stack.env"
+  local kind=release public status shots env="$E2E_RUN_DIR/stack.env"
   [ "$SANITIZE" = 1 ] && kind=asan
   if ! ensure_build "$kind" "$BUILD_DIR"; then
     record e2e 0 1 "build failed (see $LOGS/build-$kind.log)"
@@ -239,8 +240,12 @@ e2e_suite() {
   public=$(sed -n "s/^PUBLIC_URL='\(.*\)'\$/\1/p" "$env")
   if grep -q '^PID_NGINX=[0-9]' "$env"; then
     note "e2e: npm run e2e against $public (stack logs: $E2E_RUN_DIR/logs)"
+    # The committed screens change only on request (make screenshots), so a
+    # test run leaves the worktree clean.
+    shots="$LOGS/screenshots"
+    [ "${UPDATE_SCREENSHOTS:-0}" = 1 ] && shots="$ROOT/docs/screenshots"
     run_logged "$LOGS/test-e2e.log" env PUBLIC_URL="$public" CHROMIUM_PATH=/usr/bin/chromium \
-      timeout 1200 npm --prefix frontend run e2e
+      SCREENSHOTS_DIR="$shots" timeout 1200 npm --prefix frontend run e2e
     status=$?
     record_from_log e2e "$LOGS/test-e2e.log" "$status"
   else

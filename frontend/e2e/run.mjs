@@ -5,14 +5,14 @@
 //
 // PUBLIC_URL is one origin that serves the SPA, /api, /media and /ws (gateway or nginx).
 // Drives Debian's chromium through playwright-core (no browser download).
-// Screenshots go to ../docs/screenshots/ (relative to frontend/).
+// Screenshots go to ../docs/screenshots/ (relative to frontend/), or to $SCREENSHOTS_DIR.
 // Ends with the plain line "N passed, N failed[, N skipped]".
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const shots = join(here, '..', '..', 'docs', 'screenshots');
+const shots = process.env.SCREENSHOTS_DIR ?? join(here, '..', '..', 'docs', 'screenshots');
 const base = (process.env.PUBLIC_URL ?? '').replace(/\/+$/, '');
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
