@@ -103,6 +103,13 @@ static size_t utf8_next(const unsigned char *p, uint32_t *cp)
         }
         v = (v << 6) | (p[i] & 0x3F);
     }
+    /* Overlong forms, UTF-16 surrogates and values past U+10FFFF would print
+     * as \u escapes no JSON parser pairs up (found by fuzz/fuzz_json.c). */
+    static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (v < min[n] || (v >= 0xD800 && v <= 0xDFFF) || v > 0x10FFFF) {
+        *cp = 0xFFFD;
+        return 1;
+    }
     *cp = v;
     return (size_t)n;
 }

@@ -72,6 +72,27 @@ static void test_compat_empty_containers(void **state)
     cJSON_Delete(o);
 }
 
+/* Found by fuzz/fuzz_json.c: bytes past U+10FFFF, encoded surrogates and
+ * overlong forms printed as unpaired \u escapes the printer's own parser
+ * refused. Each bad byte is now one U+FFFD and the output parses back. */
+static void test_compat_invalid_utf8_prints_parseable_json(void **state)
+{
+    cJSON *o = cJSON_CreateArray();
+    cJSON_AddItemToArray(o, cJSON_CreateString("\xF4\x90\x80\x80"));
+    cJSON_AddItemToArray(o, cJSON_CreateString("\xED\xA0\x80"));
+    cJSON_AddItemToArray(o, cJSON_CreateString("\xC0\xAF"));
+    cJSON_AddItemToArray(o, cJSON_CreateString("\xF4\x8F\xBF\xBF"));
+    size_t len = 0;
+    char *s = json_print_compat(o, &len);
+    assert_string_equal(s, "[\"\\ufffd\\ufffd\\ufffd\\ufffd\", \"\\ufffd\\ufffd\\ufffd\", "
+                           "\"\\ufffd\\ufffd\", \"\\udbff\\udfff\"]");
+    cJSON *again = json_parse(s, len);
+    assert_non_null(again);
+    cJSON_Delete(again);
+    free(s);
+    cJSON_Delete(o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -79,6 +100,7 @@ int main(void)
         cmocka_unit_test(test_typed_access),
         cmocka_unit_test(test_compat_format),
         cmocka_unit_test(test_compat_empty_containers),
+        cmocka_unit_test(test_compat_invalid_utf8_prints_parseable_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
