@@ -64,6 +64,7 @@ struct http_pending {
     bool too_large;
     bool guest_cookie; /* a sessionid cookie that resolved to nobody */
     char request_id[17];
+    char sid[33]; /* the request's sessionid cookie, when plausible */
     double started_at;
     natsMsg *envelope; /* the forwarded request being built */
 };
@@ -250,6 +251,8 @@ static void on_forward_reply(int status, natsMsg *reply, void *ctx)
             sets_session = true;
         headers[nh++] = vals[i];
     }
+    if (sets_session && p->sid[0])
+        session_cache_forget_sid(front->gw->sessions, p->sid);
     /* api.md §2.1: a sessionid that resolves to nobody is expired in the answer. */
     if (p->guest_cookie && !sets_session)
         headers[nh++] = "Set-Cookie: sessionid=\"\"; expires=Thu, 01 Jan 1970 00:00:00 GMT; "
@@ -384,6 +387,8 @@ static void forward(http_pending_t *p)
         free(form_token);
     }
     p->envelope = m;
+    if (session_id_plausible(sid))
+        memcpy(p->sid, sid, sizeof p->sid);
     if (sid && *sid)
         session_cache_resolve(gw->sessions, sid, on_session, p);
     else

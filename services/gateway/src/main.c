@@ -3,6 +3,8 @@
  * daemons over NATS. Owns no schema. */
 #include <stdlib.h>
 
+#include <nats/nats.h>
+
 #include "echo/log.h"
 #include "gateway.h"
 #include "session_cache.h"
@@ -14,6 +16,10 @@ int main(int argc, char **argv)
     http_front_t *http = NULL;
     ws_server_t *ws = NULL;
     int rc = 1;
+    /* nats.c spins 2000 times on a busy lock before sleeping by default;
+     * with more threads than cores that spinning only steals CPU from the
+     * thread holding the lock. */
+    nats_Open(0);
 
     daemon_init(&d, argc, argv, "gateway", 9104, false);
     gateway_config_load(&d.cfgr, &gw.cfg, d.cfg.debug);

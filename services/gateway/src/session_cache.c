@@ -89,6 +89,22 @@ static void drop_all_locked(session_cache_t *c)
     c->count = 0;
 }
 
+void session_cache_forget_sid(session_cache_t *c, const char *sid)
+{
+    pthread_mutex_lock(&c->lock);
+    entry_t **pp = &c->buckets[hash_sid(sid)];
+    while (*pp && strcmp((*pp)->sid, sid) != 0)
+        pp = &(*pp)->next;
+    if (*pp) {
+        entry_t *e = *pp;
+        *pp = e->next;
+        free(e->user_json);
+        free(e);
+        c->count--;
+    }
+    pthread_mutex_unlock(&c->lock);
+}
+
 void session_cache_forget_user(session_cache_t *c, int64_t user_id)
 {
     pthread_mutex_lock(&c->lock);

@@ -51,6 +51,11 @@ bool session_cache_resolve_sync(session_cache_t *cache, const char *sid, int tim
  * that no handshake on its thread can use an entry its revocation outlived. */
 void session_cache_forget_user(session_cache_t *cache, int64_t user_id);
 
+/* Drops one session: called when an answer replaces or expires the client's
+ * sessionid cookie (login, logout), so the next request of that client never
+ * meets the old identity even before auth's revocation event arrives. */
+void session_cache_forget_sid(session_cache_t *cache, const char *sid);
+
 void session_user_clear(session_user_t *u);
 
 #endif
