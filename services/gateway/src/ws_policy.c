@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "echo/json.h"
+#include "echo/text.h"
 
 static int ws_hexval(char c)
 {
@@ -234,8 +235,12 @@ cJSON *ws_chat_frame_parse(const char *data, size_t len, const char **text,
     cJSON *in = json_parse(data, len);
     *text = cJSON_IsObject(in) ? json_str(in, "message") : NULL;
     *client_id = *text ? json_str(in, "client_id") : NULL;
-    if (*client_id && strlen(*client_id) > 64)
-        *client_id = NULL;
+    /* P7 counts characters, as chat does; an id that is not text is no id. */
+    if (*client_id) {
+        size_t n = strlen(*client_id);
+        if (!text_valid_utf8(*client_id, n) || text_codepoints(*client_id, n) > 64)
+            *client_id = NULL;
+    }
     return in;
 }
 
