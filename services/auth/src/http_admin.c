@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "admin_store.h"
-#include "audit.h"
+#include "echo/audit_log.h"
 #include "body.h"
 #include "echo/db.h"
 #include "echo/isotime.h"
@@ -815,8 +815,8 @@ void h_admin_audit(call_t *c)
     f.object_id = object_id;
     f.limit = (int)limit;
     cJSON *results = NULL;
-    char next[48];
-    if (!audit_query(&f, &results, next)) {
+    char next[AUDIT_AT_LEN];
+    if (!audit_log_query("auth", &f, &results, next)) {
         free(actor);
         http_unavailable(c);
         return;

@@ -9,6 +9,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "echo/audit_log.h"
 #include "echo/bus.h"
 #include "echo/config.h"
 
@@ -111,25 +112,6 @@ bool room_locks_take(room_locks_t *l, const char *const *rooms, size_t n);
 bool room_locks_valid(const room_locks_t *l);
 /* Releases the locks (drops the connection if that fails). */
 void room_locks_release(room_locks_t *l);
-
-/* audit.c: chat's admin audit log (docs/admin-api.md). */
-typedef struct {
-    const char *actor;
-    const char *object_type;
-    const char *action;
-    bool has_object_id, has_since, has_until, has_before;
-    int64_t object_id;
-    int64_t since_us, until_us, before_us;
-    int limit;
-} audit_filter_t;
-/* Records one entry inside the caller's transaction. object_id < 0 = null.
- * changes maps field -> [before, after] and is not consumed. */
-bool audit_record(int64_t actor_id, const char *actor, const char *action,
-                  const char *object_type, int64_t object_id, const char *object_label,
-                  const cJSON *changes);
-/* Newest first; *results is a new array; next_before gets the `at` of the
- * last entry when more follow, else "". */
-bool audit_query(const audit_filter_t *f, cJSON **results, char next_before[CHAT_TIME_LEN]);
 
 /* rooms.c: room rows and echochat.chat.room.access. */
 typedef enum { ROOM_OK = 0, ROOM_MISSING, ROOM_DB_ERROR } room_status_t;
