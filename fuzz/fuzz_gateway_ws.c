@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "echo/text.h"
 #include "fuzz_lines.h"
 #include "ws_policy.h"
 
@@ -23,7 +24,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 0: {
         const char *text, *cid;
         cJSON *doc = ws_chat_frame_parse(msg, len, &text, &cid);
-        if ((cid && (!text || strlen(cid) > 64)) || (text && !doc))
+        /* P7: a kept client_id is text of at most 64 characters. */
+        if ((cid && (!text || !text_valid_utf8(cid, strlen(cid)) ||
+                     text_codepoints(cid, strlen(cid)) > 64)) ||
+            (text && !doc))
             abort();
         cJSON_Delete(doc);
         break;
