@@ -94,3 +94,22 @@ def test_w7_logout_closes_presence_and_removes_user(cluster):
     assert c.post("/api/auth/logout/", json={}).status == 200
     assert t.wait_closed(5) == 4401
     w.until(lambda f: u not in names(f), 2)
+
+
+def test_w7_rename_moves_the_online_entry(cluster):
+    """W7 / issue 5: a renamed user shows under the new name at once, not
+    twice and not under the old one."""
+    gw = cluster.gateway()
+    u, c = register(cluster.stack)
+    v, cv = register(cluster.stack)
+    w = Watcher(cluster.connect(gw, "/ws/presence/", cookie=cv.cookie_header()))
+    cluster.connect(gw, "/ws/presence/", cookie=c.cookie_header())
+    w.until(lambda f: u in names(f), 3)
+    new = u + "_r"
+    # renamed through this cluster's gateway, so its auth publishes user_updated here
+    c.base_url = gw.http_url
+    c.headers["Origin"] = gw.http_url
+    c.csrf()
+    assert c.post("/api/auth/profile/", json={"username": new}).status == 200
+    f = w.until(lambda f: new in names(f), 3)
+    assert u not in names(f) and names(f).count(new) == 1
