@@ -2,7 +2,7 @@
 
 The suite brings up its own stack with scripts/stack.sh in $ECHOCHAT_FAULT_RUN_DIR
 (default .run/fault, wiped first unless FAULT_KEEP_DATA=1) and tears it down at
-the end, so the stack other tests use is never touched. BUILD_DIR (default
+the end (kept up with FAULT_KEEP_UP=1), so the stack other tests use is never touched. BUILD_DIR (default
 build/, or build-asan/ with SANITIZE=1) selects the daemons.
 
 Settings of that stack (RUN/extra.env): a short PRESENCE_TTL so presence
@@ -32,6 +32,8 @@ def stack():
     stack_up()
     s = Stack(rd / "stack.env")
     yield s
+    if os.environ.get("FAULT_KEEP_UP") == "1":  # for post-mortems
+        return
     r = stack_sh("down")
     assert r.returncode == 0, r.stderr
 

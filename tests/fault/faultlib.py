@@ -184,8 +184,13 @@ class Load:
     def wait_flowing(self, n=10, timeout=30.0, what="messages to flow"):
         """Waits until every publisher had n acknowledgements after now."""
         t = time.monotonic()
-        return wait_for(lambda: all(p.acks_since(t) >= n for p in self.publishers), timeout,
-                        what=f"{what} ({n} acknowledged per publisher)")[1]
+        try:
+            return wait_for(lambda: all(p.acks_since(t) >= n for p in self.publishers), timeout,
+                            what=f"{what} ({n} acknowledged per publisher)")[1]
+        except AssertionError as e:
+            state = [(p.username, p.acks_since(t), dict(p.errors), p.connected_to)
+                     for p in self.publishers]
+            raise AssertionError(f"{e}; publishers (name, acks, errors, gateway): {state}") from None
 
     def stop(self):
         for p in self.publishers:
@@ -264,7 +269,9 @@ class PresenceClient(threading.Thread):
         while not self.stop_event.is_set():
             if self.ws is None:
                 if not self._connect():
-                    if not self.reconnect:
+                    # Without reconnect, only the first connection is retried
+                    # (a busy fresh gateway may refuse a handshake with 503).
+                    if not self.reconnect and self.closed_at is not None:
                         return
                     time.sleep(0.3)
                     continue
