@@ -42,6 +42,7 @@ struct bus {
     pthread_mutex_t lock; /* guards pending, next_id, serves */
     pending_t *pending[PENDING_BUCKETS];
     size_t pending_count;
+    int64_t earliest_deadline_ms; /* no pending request is due before this */
     uint64_t next_id;
     serve_ctx_t *serves;
     void **owned;
@@ -133,7 +134,8 @@ static void on_inbox_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg
     free(p);
 }
 
-/* Timer thread: fails requests past their deadline. */
+/* Timer thread: fails requests past their deadline. The buckets are only
+ * scanned once the earliest known deadline has passed. */
 static void *timer_main(void *arg)
 {
     bus_t *bus = arg;
@@ -142,7 +144,8 @@ static void *timer_main(void *arg)
         int64_t now = now_ms();
         pending_t *expired = NULL;
         pthread_mutex_lock(&bus->lock);
-        if (bus->pending_count) {
+        if (bus->pending_count && bus->earliest_deadline_ms <= now) {
+            int64_t earliest = INT64_MAX;
             for (int b = 0; b < PENDING_BUCKETS; b++) {
                 pending_t **pp = &bus->pending[b];
                 while (*pp) {
@@ -153,10 +156,13 @@ static void *timer_main(void *arg)
                         p->next = expired;
                         expired = p;
                     } else {
+                        if ((*pp)->deadline_ms < earliest)
+                            earliest = (*pp)->deadline_ms;
                         pp = &(*pp)->next;
                     }
                 }
             }
+            bus->earliest_deadline_ms = earliest;
         }
         pthread_mutex_unlock(&bus->lock);
         while (expired) {
@@ -550,7 +556,8 @@ int bus_request_async(bus_t *bus, natsMsg *msg, int timeout_ms, bus_reply_fn cb,
     p->id = id;
     p->next = bus->pending[id % PENDING_BUCKETS];
     bus->pending[id % PENDING_BUCKETS] = p;
-    bus->pending_count++;
+    if (bus->pending_count++ == 0 || p->deadline_ms < bus->earliest_deadline_ms)
+        bus->earliest_deadline_ms = p->deadline_ms;
     pthread_mutex_unlock(&bus->lock);
 
     natsStatus s = natsConnection_PublishMsg(bus->nc, msg);

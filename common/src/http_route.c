@@ -251,10 +251,8 @@ static const char *hdr_or(natsMsg *msg, const char *key, const char *def)
     return v ? v : def;
 }
 
-/* Bus worker thread: one forwarded HTTP request. */
-static void on_http(bus_t *bus, natsMsg *msg, void *cls)
+void http_handle(bus_t *bus, natsMsg *msg, const http_route_t *routes, void *ctx)
 {
-    serve_t *sv = cls;
     http_req_t req = {0};
     http_resp_t resp = {.status = 500};
     cJSON *user = NULL;
@@ -288,7 +286,7 @@ static void on_http(bus_t *bus, natsMsg *msg, void *cls)
         http_resp_error(&resp, 404, "not_found", "Not found");
     } else {
         req.path = path;
-        http_dispatch(sv->routes, &req, bus_header(msg, HTTP_HDR_CSRF), &resp, sv->ctx);
+        http_dispatch(routes, &req, bus_header(msg, HTTP_HDR_CSRF), &resp, ctx);
     }
 
     natsMsg *reply = NULL;
@@ -307,6 +305,13 @@ static void on_http(bus_t *bus, natsMsg *msg, void *cls)
         free(req.params[i]);
     free(path);
     cJSON_Delete(user);
+}
+
+/* Bus worker thread: one forwarded HTTP request. */
+static void on_http(bus_t *bus, natsMsg *msg, void *cls)
+{
+    serve_t *sv = cls;
+    http_handle(bus, msg, sv->routes, sv->ctx);
 }
 
 int http_serve(bus_t *bus, const char *subject, const char *queue, int workers,

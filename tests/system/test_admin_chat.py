@@ -278,7 +278,7 @@ def test_owner_never_seen_is_looked_up_in_auth(stack, superuser, new_client):
 
 # --------------------------------------------------------------------------- messages
 
-def test_message_list_filters_and_search_m1(stack, superuser):
+def test_128_message_list_filters_and_search_m1(stack, superuser):
     """M1: q is a case-insensitive substring over text, stored username and room;
     LIKE wildcards match literally; room/author/since/until/sort filters."""
     c, _ = superuser

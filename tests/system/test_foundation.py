@@ -25,6 +25,16 @@ def test_root_is_health_ok(stack):
     assert r.json() == {"status": "ok"}
 
 
+@pytest.mark.parametrize("path", ["/api/nope/", "/nope", "/api/chat/nope/", "/api/auth/nope/"])
+def test_13_unknown_path_is_json_404(stack, path):
+    """behaviours items 13 and 17 (D9): unknown paths → 404 with a JSON body, for paths
+    the gateway routes itself and for paths a daemon routes."""
+    r = request(stack.gateway_http_url + path)
+    assert r.status == 404, r
+    assert r.header("Content-Type", "").startswith("application/json")
+    assert r.json()["error"] == "Not found"
+
+
 def _service_ready(doc, name):
     """Is `name` reported ready in a /api/health/ document? Accepts the service
     at top level or under "services"/"checks", as true, "ok"/"ready", or an

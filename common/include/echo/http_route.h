@@ -73,6 +73,12 @@ typedef struct {
 int http_serve(bus_t *bus, const char *subject, const char *queue, int workers,
                const http_route_t *routes, void *ctx);
 
+/* Decodes one forwarded request, routes it and replies: what http_serve's
+ * workers do, for daemons that pick the thread a request runs on (e.g.
+ * auth keeps password hashing off the threads that answer fast requests).
+ * The caller keeps ownership of msg. */
+void http_handle(bus_t *bus, natsMsg *msg, const http_route_t *routes, void *ctx);
+
 /* Body as the reference format JSON (api.md §0); takes ownership of body. */
 void http_resp_json(http_resp_t *resp, int status, cJSON *body);
 /* {"error": text, "code": code} (P2). */

@@ -1,6 +1,6 @@
 /* The auth daemon's shared state: its settings (read once at start-up) and
  * the NATS connection handlers publish events on. Every handler gets one
- * auth_t as its context; nothing in it changes after start-up. */
+ * auth_t as its context; nothing in it changes once requests are served. */
 #ifndef AUTH_H
 #define AUTH_H
 
@@ -27,11 +27,19 @@ typedef struct {
     uint32_t argon2_parallelism;/* AUTH_ARGON2_PARALLELISM */
     int http_workers;           /* AUTH_HTTP_WORKERS */
     int resolve_workers;        /* AUTH_RESOLVE_WORKERS */
+    int hash_workers;           /* AUTH_HASH_WORKERS: slow-lane threads */
 } auth_config_t;
+
+/* Nice value of the slow lane's threads: hashing yields the CPU to fast
+ * requests instead of competing with them as an equal. */
+#define AUTH_SLOW_NICE 5
+
+struct slow_lane;
 
 typedef struct {
     auth_config_t cfg;
     bus_t *bus;
+    struct slow_lane *slow; /* set by http_start before any request */
 } auth_t;
 
 /* Reads every auth setting through cfg_* (errors collected in c). */

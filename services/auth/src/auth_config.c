@@ -33,4 +33,5 @@ void auth_config_load(cfg_t *c, bool debug, auth_config_t *out)
         cfg_fail(c, "AUTH_ARGON2_MEMORY_KIB", "must be at least 8 x AUTH_ARGON2_PARALLELISM");
     out->http_workers = (int)cfg_int(c, "AUTH_HTTP_WORKERS", 4, 1, 256);
     out->resolve_workers = (int)cfg_int(c, "AUTH_RESOLVE_WORKERS", 2, 1, 64);
+    out->hash_workers = (int)cfg_int(c, "AUTH_HASH_WORKERS", 2, 1, 64);
 }

@@ -43,3 +43,11 @@ void events_user_updated(bus_t *bus, int64_t user_id, const char *username, cons
         cJSON_AddStringToObject(o, "old_username", old_username);
     publish(bus, SUBJ_AUTH_EVENT_USER_UPDATED, o);
 }
+
+void events_user_deleted(bus_t *bus, int64_t user_id, const char *username)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "user_id", (double)user_id);
+    cJSON_AddStringToObject(o, "username", username);
+    publish(bus, SUBJ_AUTH_EVENT_USER_DELETED, o);
+}

@@ -14,4 +14,8 @@ void events_session_revoked(bus_t *bus, int64_t user_id, const char *session_has
 void events_user_updated(bus_t *bus, int64_t user_id, const char *username, const char *avatar,
                          const char *old_username);
 
+/* The account is gone: chat clears author links and room ownership,
+ * presence forgets the user. */
+void events_user_deleted(bus_t *bus, int64_t user_id, const char *username);
+
 #endif

@@ -10,6 +10,7 @@
 #include "echo/csrf.h"
 #include "echo/log.h"
 #include "echo/subjects.h"
+#include "slow_lane.h"
 
 typedef void (*call_fn)(call_t *c);
 
@@ -20,13 +21,14 @@ static void run(http_req_t *req, http_resp_t *resp, void *ctx, call_fn fn)
     if (sid && *sid) {
         if (session_id_well_formed(sid)) {
             c.cookie_hashed = session_hash(sid, c.cookie_hash) == 0;
-            c.session = session_resolve(sid, &c.user, NULL);
+            c.session = session_resolve(sid, &c.user, NULL, &c.account);
         }
     }
     fn(&c);
     if (sid && *sid && c.session != SESSION_FOUND && c.session != SESSION_ERROR &&
         !c.session_cookie_written)
         cookie_expire_session(resp);
+    user_free(&c.account);
 }
 
 #define ROUTE(name)                                                                                \
@@ -42,6 +44,11 @@ ROUTE(register)
 ROUTE(password_rules)
 ROUTE(profile)
 ROUTE(public_user)
+ROUTE(admin_users)
+ROUTE(admin_user)
+ROUTE(admin_password)
+ROUTE(admin_avatar)
+ROUTE(admin_audit)
 
 static const http_route_t ROUTES[] = {
     {"/api/auth/csrf/", "GET", r_csrf},
@@ -52,14 +59,59 @@ static const http_route_t ROUTES[] = {
     {"/api/auth/password-rules/", "GET", r_password_rules},
     {"/api/auth/profile/", "GET, POST", r_profile},
     {"/api/auth/users/<>/", "GET", r_public_user},
+    {"/api/admin/users/", "GET, POST", r_admin_users},
+    {"/api/admin/users/<>/", "GET, PATCH, DELETE", r_admin_user},
+    {"/api/admin/users/<>/password/", "POST", r_admin_password},
+    {"/api/admin/users/<>/avatar/", "POST", r_admin_avatar},
+    {"/api/admin/audit/", "GET", r_admin_audit},
     {"/media/default.jpg", "GET, HEAD", h_media},
     {"/media/profile_pics/<>", "GET, HEAD", h_media},
     {NULL, NULL, NULL},
 };
 
+/* Requests that may hash a password or decode an image: every POST but
+ * logout (login, register, profile with avatar, admin create, password and
+ * avatar). */
+static bool is_slow(natsMsg *msg)
+{
+    const char *method = bus_header(msg, HTTP_HDR_METHOD);
+    const char *path = bus_header(msg, HTTP_HDR_PATH);
+    return method && path && strcmp(method, "POST") == 0 && strcmp(path, "/api/auth/logout/") != 0;
+}
+
+/* Slow-lane thread. */
+static void on_slow(bus_t *bus, natsMsg *msg, void *ctx)
+{
+    http_handle(bus, msg, ROUTES, ctx);
+}
+
+/* Bus worker thread (echochat.auth.http): fast requests are answered here,
+ * slow ones handed to the lane (or answered here when it is full). */
+static void on_request(bus_t *bus, natsMsg *msg, void *ctx)
+{
+    auth_t *app = ctx;
+    if (is_slow(msg) && slow_lane_push(app->slow, msg))
+        return;
+    http_handle(bus, msg, ROUTES, ctx);
+}
+
 int http_start(auth_t *app)
 {
-    return http_serve(app->bus, SUBJ_AUTH_HTTP, QUEUE_AUTH, app->cfg.http_workers, ROUTES, app);
+    app->slow = slow_lane_start(app->bus, app->cfg.hash_workers, AUTH_SLOW_NICE, on_slow, app);
+    if (!app->slow)
+        return BUS_ERR;
+    return bus_serve(app->bus, SUBJ_AUTH_HTTP, QUEUE_AUTH, app->cfg.http_workers, on_request, app);
+}
+
+void http_stop(auth_t *app)
+{
+    slow_lane_stop(app->slow);
+}
+
+void http_free(auth_t *app)
+{
+    slow_lane_free(app->slow);
+    app->slow = NULL;
 }
 
 void http_error(call_t *c, int status, const char *code, const char *text)

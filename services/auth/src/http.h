@@ -8,8 +8,11 @@
 #include <time.h>
 
 #include "auth.h"
+#include "avatar.h"
+#include "echo/multipart.h"
 #include "echo/http_route.h"
 #include "session.h"
+#include "user.h"
 
 typedef struct {
     auth_t *app;
@@ -17,14 +20,20 @@ typedef struct {
     http_resp_t *resp;
     session_status_t session; /* identity from the sessionid cookie */
     session_user_t user;      /* valid when session == SESSION_FOUND */
+    user_t account;           /* the same account in full (password left empty) */
     bool cookie_hashed;       /* the request carried a well-formed sessionid */
     char cookie_hash[SESSION_HASH_HEX + 1];
     bool session_cookie_written; /* a handler set or expired sessionid itself */
     time_t now;
 } call_t;
 
-/* Serves the route table on echochat.auth.http. */
+/* Serves the route table on echochat.auth.http, POSTs on the slow lane. */
 int http_start(auth_t *app);
+/* Finishes the slow lane's queued requests (before the bus closes); POSTs
+ * arriving later are answered on the NATS workers. */
+void http_stop(auth_t *app);
+/* Frees the slow lane (after the bus closed: no handler runs any more). */
+void http_free(auth_t *app);
 
 /* Error bodies (P2: every one has "code"). */
 void http_error(call_t *c, int status, const char *code, const char *text);
@@ -36,6 +45,12 @@ void http_body_error(call_t *c);
 /* Re-issues csrftoken: the incoming secret when well-formed, else a new one. */
 int http_issue_csrf(call_t *c, char *secret_out);
 
+/* The reference EmailValidator, simplified (http_profile.c). */
+bool http_email_valid(const char *e);
+/* Validates and processes an uploaded avatar as the profile endpoint does;
+ * true with *img ready, else false with a message under errors.image. */
+bool http_image_field(call_t *c, const multipart_part_t *f, cJSON *errors, avatar_image_t *img);
+
 /* Handlers (bus worker threads). */
 void h_csrf(call_t *c);
 void h_session(call_t *c);
@@ -45,6 +60,11 @@ void h_register(call_t *c);
 void h_password_rules(call_t *c);
 void h_profile(call_t *c);
 void h_public_user(call_t *c);
+void h_admin_users(call_t *c);
+void h_admin_user(call_t *c);
+void h_admin_password(call_t *c);
+void h_admin_avatar(call_t *c);
+void h_admin_audit(call_t *c);
 void h_media(http_req_t *req, http_resp_t *resp, void *ctx);
 
 #endif

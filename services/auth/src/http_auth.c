@@ -35,24 +35,18 @@ void h_csrf(call_t *c)
 void h_session(call_t *c)
 {
     char secret[CSRF_SECRET_LEN + 1];
-    user_t u = {0};
-    if (c->session == SESSION_ERROR) {
+    if (c->session == SESSION_ERROR || http_issue_csrf(c, secret) != 0) {
         http_unavailable(c);
         return;
     }
-    user_status_t us = c->session == SESSION_FOUND ? user_by_id(c->user.id, &u) : USER_MISSING;
-    if (us == USER_ERROR || http_issue_csrf(c, secret) != 0) {
-        http_unavailable(c);
-        return;
-    }
+    bool found = c->session == SESSION_FOUND;
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddBoolToObject(o, "authenticated", us == USER_FOUND);
-    if (us == USER_FOUND)
-        cJSON_AddItemToObject(o, "user", user_json_own(&u, c->req->base_url));
+    cJSON_AddBoolToObject(o, "authenticated", found);
+    if (found)
+        cJSON_AddItemToObject(o, "user", user_json_own(&c->account, c->req->base_url));
     else
         cJSON_AddNullToObject(o, "user");
     http_resp_json(c->resp, 200, o);
-    user_free(&u);
 }
 
 /* §6, step 1 of login and register: counted before the body is read. */

@@ -11,6 +11,7 @@
 #include "echo/text.h"
 #include "events.h"
 #include "http.h"
+#include "last_seen.h"
 #include "user.h"
 #include "username.h"
 
@@ -42,7 +43,12 @@ void h_public_user(call_t *c)
         http_error(c, 404, "not_found", "Not found");
     } else {
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddItemToObject(o, "user", user_json_public(&u, c->req->base_url));
+        cJSON *pub = user_json_public(&u, c->req->base_url);
+        const char *names[] = {u.username};
+        cJSON *seen = last_seen_lookup(c->app->bus, names, 1);
+        cJSON_ReplaceItemInObjectCaseSensitive(pub, "lastSeen", last_seen_value(seen, u.username));
+        cJSON_Delete(seen);
+        cJSON_AddItemToObject(o, "user", pub);
         http_resp_json(c->resp, 200, o);
     }
     user_free(&u);
@@ -72,7 +78,7 @@ static void add_error(cJSON *errors, const char *field, const char *msg)
 /* The reference EmailValidator, simplified: dot-atom local part, and a
  * domain of LDH labels (Unicode letters allowed, as IDNA would encode them)
  * ending in a TLD of at least two characters, or "localhost". */
-static bool email_valid(const char *e)
+bool http_email_valid(const char *e)
 {
     const char *at = strrchr(e, '@');
     if (!at || at == e || !at[1])
@@ -163,7 +169,7 @@ static char *text_field(const body_t *b, cJSON *errors, const char *field, size_
 /* The uploaded image: validated and processed in the reference's order
  * (empty, name length, decodable, extension). Returns true when an image
  * is ready in *img. */
-static bool image_field(call_t *c, const multipart_part_t *f, cJSON *errors, avatar_image_t *img)
+bool http_image_field(call_t *c, const multipart_part_t *f, cJSON *errors, avatar_image_t *img)
 {
     char msg[512];
     size_t nlen = strlen(f->filename);
@@ -278,7 +284,7 @@ static void profile_post(call_t *c)
     email = text_field(&b, errors, "email", 0, false);
     if (email && *email) {
         size_t n = text_codepoints(email, strlen(email));
-        if (!email_valid(email)) {
+        if (!http_email_valid(email)) {
             add_error(errors, "email", MSG_EMAIL);
         } else if (n > EMAIL_MAX) {
             char msg[160];
@@ -291,7 +297,7 @@ static void profile_post(call_t *c)
 
     const multipart_part_t *f = body_file(&b, "image");
     if (f && f->filename[0]) /* an empty file input sends filename="" */
-        have_img = image_field(c, f, errors, &img);
+        have_img = http_image_field(c, f, errors, &img);
 
     if (errors->child) {
         cJSON *o = cJSON_CreateObject();
@@ -344,8 +350,11 @@ void h_profile(call_t *c)
         require_login(c);
         return;
     }
-    if (strcmp(c->req->method, "GET") == 0)
-        reply_own(c);
-    else
+    if (strcmp(c->req->method, "GET") == 0) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddItemToObject(o, "user", user_json_own(&c->account, c->req->base_url));
+        http_resp_json(c->resp, 200, o);
+    } else {
         profile_post(c);
+    }
 }

@@ -30,7 +30,7 @@ static void on_resolve(bus_t *bus, natsMsg *msg, void *ctx)
     const char *sid = json_str(req, "session_id");
     cJSON *o = cJSON_CreateObject();
     session_user_t u;
-    session_status_t st = sid ? session_resolve(sid, &u, NULL) : SESSION_NONE;
+    session_status_t st = sid ? session_resolve(sid, &u, NULL, NULL) : SESSION_NONE;
     if (st == SESSION_ERROR) {
         /* Not "guest": a database outage must not look like a logout. */
         cJSON_AddStringToObject(o, "error", "unavailable");

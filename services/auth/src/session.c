@@ -11,8 +11,10 @@
 
 #include "auth.h"
 #include "echo/db.h"
+#include "echo/db_stmt.h"
 #include "echo/log.h"
 #include "echo/text.h"
+#include "user.h"
 
 static const char ID_ALPHABET[] = "abcdefghijklmnopqrstuvwxyz0123456789";
 
@@ -48,21 +50,33 @@ int session_hash(const char *s, char *hex)
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
-/* One round trip: find the session, check expiry and activity, and stamp
- * last_seen when it is older than 10 s (api.md §2.4). */
-static const char RESOLVE_SQL[] =
-    "WITH s AS ("
-    " SELECT u.id, u.username, u.avatar, u.is_staff, u.is_superuser,"
-    "  floor(extract(epoch FROM s.created_at))::bigint + " STR(AUTH_SESSION_LIFETIME) " AS expires_at,"
-    "  (u.last_seen IS NULL OR u.last_seen < now() - interval '10 seconds') AS stale"
+/* Finds the session, checks expiry and activity, and returns the whole
+ * account in USER_COLUMNS order (the hash left out) plus the expiry, so the
+ * handlers that show the user need no second query. A plain read: the
+ * last_seen stamp (api.md §2.4, at most once per 10 s) is a separate
+ * statement run only when due. Prepared once per connection: this is the
+ * hot path of every request. */
+static const db_stmt_t RESOLVE = {
+    "auth_session_resolve",
+    "SELECT u.id, u.username, ''::text, u.email, u.bio, u.avatar, u.is_active, u.is_staff,"
+    " u.is_superuser, floor(extract(epoch FROM u.date_joined) * 1000000)::bigint,"
+    " floor(extract(epoch FROM u.last_login) * 1000000)::bigint,"
+    " floor(extract(epoch FROM s.created_at))::bigint + " STR(AUTH_SESSION_LIFETIME) ","
+    " (u.last_seen IS NULL OR u.last_seen < now() - interval '10 seconds')"
     " FROM auth.sessions s JOIN auth.users u ON u.id = s.user_id"
     " WHERE s.hash = $1 AND u.is_active"
-    "  AND s.created_at > now() - interval '" STR(AUTH_SESSION_LIFETIME) " seconds'),"
-    " stamp AS (UPDATE auth.users u SET last_seen = now() FROM s"
-    "  WHERE u.id = s.id AND s.stale RETURNING 1)"
-    " SELECT id, username, avatar, is_staff, is_superuser, expires_at FROM s";
+    "  AND s.created_at > now() - interval '" STR(AUTH_SESSION_LIFETIME) " seconds'",
+    1};
+#define RESOLVE_STALE_COL 12
 
-session_status_t session_resolve(const char *raw_id, session_user_t *out, char *hash_hex)
+static const db_stmt_t STAMP = {
+    "auth_session_stamp",
+    "UPDATE auth.users SET last_seen = now() WHERE id = $1"
+    " AND (last_seen IS NULL OR last_seen < now() - interval '10 seconds')",
+    1};
+#define RESOLVE_EXPIRES_COL 11
+
+session_status_t session_resolve(const char *raw_id, session_user_t *out, char *hash_hex, user_t *full)
 {
     char hex[SESSION_HASH_HEX + 1];
     if (!session_id_well_formed(raw_id))
@@ -72,18 +86,27 @@ session_status_t session_resolve(const char *raw_id, session_user_t *out, char *
     if (hash_hex)
         memcpy(hash_hex, hex, sizeof hex);
     const char *params[] = {hex};
-    PGresult *r = db_query(RESOLVE_SQL, 1, params);
+    PGresult *r = db_stmt_exec(&RESOLVE, params);
     if (!r)
         return SESSION_ERROR;
     session_status_t st = SESSION_NONE;
     if (PQntuples(r) == 1) {
         out->id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
         snprintf(out->username, sizeof out->username, "%s", PQgetvalue(r, 0, 1));
-        snprintf(out->avatar, sizeof out->avatar, "%s", PQgetvalue(r, 0, 2));
-        out->is_staff = PQgetvalue(r, 0, 3)[0] == 't';
-        out->is_superuser = PQgetvalue(r, 0, 4)[0] == 't';
-        out->expires_at = strtoll(PQgetvalue(r, 0, 5), NULL, 10);
+        snprintf(out->avatar, sizeof out->avatar, "%s", PQgetvalue(r, 0, 5));
+        out->is_staff = PQgetvalue(r, 0, 7)[0] == 't';
+        out->is_superuser = PQgetvalue(r, 0, 8)[0] == 't';
+        out->expires_at = strtoll(PQgetvalue(r, 0, RESOLVE_EXPIRES_COL), NULL, 10);
+        if (full)
+            user_from_row(r, 0, full);
         st = SESSION_FOUND;
+        if (PQgetvalue(r, 0, RESOLVE_STALE_COL)[0] == 't') {
+            /* Best effort: a missed stamp only makes "last seen" older. */
+            const char *uid[] = {PQgetvalue(r, 0, 0)};
+            PGresult *u = db_stmt_exec(&STAMP, uid);
+            if (u)
+                PQclear(u);
+        }
     }
     PQclear(r);
     return st;

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "user.h"
+
 #define SESSION_ID_LEN 32
 #define SESSION_HASH_HEX 64
 
@@ -31,8 +33,10 @@ typedef enum { SESSION_FOUND = 0, SESSION_NONE = 1, SESSION_ERROR = -1 } session
 
 /* Resolves a raw cookie value to an active user with an unexpired session,
  * stamping the user's last_seen (at most once per 10 s) in the same
- * statement. SESSION_NONE for unknown, expired or inactive. */
-session_status_t session_resolve(const char *raw_id, session_user_t *out, char *hash_hex);
+ * statement. SESSION_NONE for unknown, expired or inactive. When full is
+ * non-NULL it also gets the whole account (password left empty; free with
+ * user_free) from the same row. */
+session_status_t session_resolve(const char *raw_id, session_user_t *out, char *hash_hex, user_t *full);
 
 /* Creates a session for user_id; fills id_out[SESSION_ID_LEN + 1]. When
  * replaced_hash is non-NULL that session is deleted in the same transaction

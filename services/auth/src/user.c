@@ -10,16 +10,28 @@
 #include "echo/db.h"
 #include "media.h"
 
-#define USER_COLUMNS                                                                               \
-    "id, username, password, email, bio, avatar, is_active, is_staff, is_superuser,"              \
-    " floor(extract(epoch FROM date_joined) * 1000000)::bigint"
-
-static char *dup_value(PGresult *r, int col)
+static char *dup_value(PGresult *r, int row, int col)
 {
-    char *s = strdup(PQgetvalue(r, 0, col));
+    char *s = strdup(PQgetvalue(r, row, col));
     if (!s)
         abort();
     return s;
+}
+
+void user_from_row(PGresult *r, int row, user_t *out)
+{
+    out->id = strtoll(PQgetvalue(r, row, 0), NULL, 10);
+    out->username = dup_value(r, row, 1);
+    out->password = dup_value(r, row, 2);
+    out->email = dup_value(r, row, 3);
+    out->bio = dup_value(r, row, 4);
+    out->avatar = dup_value(r, row, 5);
+    out->is_active = PQgetvalue(r, row, 6)[0] == 't';
+    out->is_staff = PQgetvalue(r, row, 7)[0] == 't';
+    out->is_superuser = PQgetvalue(r, row, 8)[0] == 't';
+    out->date_joined_us = strtoll(PQgetvalue(r, row, 9), NULL, 10);
+    out->has_last_login = !PQgetisnull(r, row, 10);
+    out->last_login_us = out->has_last_login ? strtoll(PQgetvalue(r, row, 10), NULL, 10) : 0;
 }
 
 static user_status_t load(const char *sql, const char *param, user_t *out)
@@ -33,16 +45,7 @@ static user_status_t load(const char *sql, const char *param, user_t *out)
         PQclear(r);
         return USER_MISSING;
     }
-    out->id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-    out->username = dup_value(r, 1);
-    out->password = dup_value(r, 2);
-    out->email = dup_value(r, 3);
-    out->bio = dup_value(r, 4);
-    out->avatar = dup_value(r, 5);
-    out->is_active = PQgetvalue(r, 0, 6)[0] == 't';
-    out->is_staff = PQgetvalue(r, 0, 7)[0] == 't';
-    out->is_superuser = PQgetvalue(r, 0, 8)[0] == 't';
-    out->date_joined_us = strtoll(PQgetvalue(r, 0, 9), NULL, 10);
+    user_from_row(r, 0, out);
     PQclear(r);
     return USER_FOUND;
 }
@@ -142,8 +145,8 @@ static cJSON *user_json(const user_t *u, const char *base_url, bool own)
         cJSON_AddBoolToObject(o, "is_staff", u->is_staff);
         cJSON_AddBoolToObject(o, "is_superuser", u->is_superuser);
     } else {
-        /* Presence owns "last seen"; until it answers auth, the key is
-         * present and null so clients can rely on it. */
+        /* Presence owns "last seen" (filled in by the caller); the key is
+         * always present so clients can rely on it. */
         cJSON_AddNullToObject(o, "lastSeen");
     }
     free(url);

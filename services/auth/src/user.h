@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include <cjson/cJSON.h>
+#include <libpq-fe.h>
 
 #include "avatar.h"
 
@@ -20,7 +21,18 @@ typedef struct {
     bool is_staff;
     bool is_superuser;
     int64_t date_joined_us; /* unix microseconds */
+    int64_t last_login_us;  /* valid when has_last_login */
+    bool has_last_login;
 } user_t;
+
+/* The columns user_from_row reads, in order. */
+#define USER_COLUMNS                                                                               \
+    "id, username, password, email, bio, avatar, is_active, is_staff, is_superuser,"              \
+    " floor(extract(epoch FROM date_joined) * 1000000)::bigint,"                                  \
+    " floor(extract(epoch FROM last_login) * 1000000)::bigint"
+
+/* Fills out (heap strings) from row `row` of a SELECT USER_COLUMNS result. */
+void user_from_row(PGresult *r, int row, user_t *out);
 
 typedef enum { USER_FOUND = 0, USER_MISSING = 1, USER_ERROR = -1 } user_status_t;
 

@@ -21,10 +21,13 @@ typedef struct {
     char *public_base_url;  /* PUBLIC_BASE_URL: overrides forwarded host/proto (W5) */
 } gateway_config_t;
 
+typedef struct session_cache session_cache_t;
+
 typedef struct {
     daemon_t *daemon;
     bus_t *bus;
     gateway_config_t cfg;
+    session_cache_t *sessions; /* sessionid → user, shared by both fronts */
 } gateway_t;
 
 void gateway_config_load(cfg_t *c, gateway_config_t *cfg, bool debug);

@@ -32,7 +32,6 @@ struct http_front {
     struct MHD_Daemon *mhd;
     gateway_t *gw;
     client_ip_net_t *trusted;
-    session_cache_t *sessions;
     atomic_int in_flight;
     metric_counter_t *requests;
     metric_counter_t *upstream_failures;
@@ -65,6 +64,7 @@ struct http_pending {
     bool too_large;
     bool guest_cookie; /* a sessionid cookie that resolved to nobody */
     char request_id[17];
+    char sid[33]; /* the request's sessionid cookie, when plausible */
     double started_at;
     natsMsg *envelope; /* the forwarded request being built */
 };
@@ -251,6 +251,8 @@ static void on_forward_reply(int status, natsMsg *reply, void *ctx)
             sets_session = true;
         headers[nh++] = vals[i];
     }
+    if (sets_session && p->sid[0])
+        session_cache_forget_sid(front->gw->sessions, p->sid);
     /* api.md §2.1: a sessionid that resolves to nobody is expired in the answer. */
     if (p->guest_cookie && !sets_session)
         headers[nh++] = "Set-Cookie: sessionid=\"\"; expires=Thu, 01 Jan 1970 00:00:00 GMT; "
@@ -367,8 +369,10 @@ static void forward(http_pending_t *p)
         free(form_token);
     }
     p->envelope = m;
+    if (session_id_plausible(sid))
+        memcpy(p->sid, sid, sizeof p->sid);
     if (sid && *sid)
-        session_cache_resolve(front->sessions, sid, on_session, p);
+        session_cache_resolve(gw->sessions, sid, on_session, p);
     else
         on_session(true, &(session_user_t){0}, p);
 }
@@ -542,7 +546,6 @@ int http_front_start(http_front_t **out, gateway_t *gw)
         free(front);
         return -1;
     }
-    front->sessions = session_cache_new(gw->bus, 5000, 2000);
     front->requests = metrics_counter("echochat_gateway_http_requests_total", NULL,
                                       "HTTP requests answered by the gateway.");
     front->upstream_failures = metrics_counter("echochat_gateway_http_upstream_failures_total", NULL,
@@ -550,7 +553,7 @@ int http_front_start(http_front_t **out, gateway_t *gw)
     front->latency = metrics_histogram("echochat_gateway_http_upstream_duration_seconds", NULL,
                                        "Time from request to daemon answer.");
     struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)gw->cfg.http_port)};
-    if (!front->sessions || inet_pton(AF_INET, gw->cfg.listen_host, &addr.sin_addr) != 1) {
+    if (inet_pton(AF_INET, gw->cfg.listen_host, &addr.sin_addr) != 1) {
         log_error("http: GATEWAY_HOST must be an IPv4 address");
         goto fail;
     }
@@ -560,7 +563,7 @@ int http_front_start(http_front_t **out, gateway_t *gw)
         (uint16_t)gw->cfg.http_port, NULL, NULL, on_request, front, MHD_OPTION_SOCK_ADDR, &addr,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, front, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
         front, MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)30, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
+        (unsigned)30, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)2, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
         MHD_OPTION_END);
     if (!front->mhd) {
@@ -572,7 +575,6 @@ int http_front_start(http_front_t **out, gateway_t *gw)
     *out = front;
     return 0;
 fail:
-    session_cache_free(front->sessions);
     client_ip_nets_free(front->trusted);
     free(front);
     return -1;
@@ -591,7 +593,6 @@ void http_front_stop(http_front_t *front)
         waited_ms += 10;
     }
     MHD_stop_daemon(front->mhd);
-    session_cache_free(front->sessions);
     client_ip_nets_free(front->trusted);
     free(front);
 }

@@ -3,7 +3,11 @@
  * daemons over NATS. Owns no schema. */
 #include <stdlib.h>
 
+#include <nats/nats.h>
+
+#include "echo/log.h"
 #include "gateway.h"
+#include "session_cache.h"
 
 int main(int argc, char **argv)
 {
@@ -12,6 +16,10 @@ int main(int argc, char **argv)
     http_front_t *http = NULL;
     ws_server_t *ws = NULL;
     int rc = 1;
+    /* nats.c spins 2000 times on a busy lock before sleeping by default;
+     * with more threads than cores that spinning only steals CPU from the
+     * thread holding the lock. */
+    nats_Open(0);
 
     daemon_init(&d, argc, argv, "gateway", 9104, false);
     gateway_config_load(&d.cfgr, &gw.cfg, d.cfg.debug);
@@ -20,6 +28,11 @@ int main(int argc, char **argv)
     if (daemon_start(&d, NULL) != 0)
         goto cleanup;
     gw.bus = d.bus;
+    gw.sessions = session_cache_new(gw.bus, 10000, 2000);
+    if (!gw.sessions) {
+        log_error("cannot set up the session cache");
+        goto cleanup;
+    }
     if (http_front_start(&http, &gw) != 0)
         goto cleanup;
     if (ws_server_start(&ws, &gw) != 0)
@@ -31,6 +44,7 @@ cleanup:
     /* Stop taking new clients first, then drain NATS in daemon_shutdown. */
     ws_server_stop(ws);
     http_front_stop(http);
+    session_cache_free(gw.sessions);
     gateway_config_free(&gw.cfg);
     daemon_shutdown(&d);
     return rc;

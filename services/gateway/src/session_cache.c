@@ -89,7 +89,23 @@ static void drop_all_locked(session_cache_t *c)
     c->count = 0;
 }
 
-static void drop_user(session_cache_t *c, int64_t user_id)
+void session_cache_forget_sid(session_cache_t *c, const char *sid)
+{
+    pthread_mutex_lock(&c->lock);
+    entry_t **pp = &c->buckets[hash_sid(sid)];
+    while (*pp && strcmp((*pp)->sid, sid) != 0)
+        pp = &(*pp)->next;
+    if (*pp) {
+        entry_t *e = *pp;
+        *pp = e->next;
+        free(e->user_json);
+        free(e);
+        c->count--;
+    }
+    pthread_mutex_unlock(&c->lock);
+}
+
+void session_cache_forget_user(session_cache_t *c, int64_t user_id)
 {
     pthread_mutex_lock(&c->lock);
     for (int b = 0; b < BUCKETS; b++) {
@@ -116,7 +132,7 @@ static void on_user_event(bus_t *bus, natsMsg *msg, void *ctx)
     cJSON *o = json_parse(natsMsg_GetData(msg), (size_t)natsMsg_GetDataLength(msg));
     int64_t user_id = 0;
     if (json_int(o, "user_id", &user_id) && user_id > 0)
-        drop_user(c, user_id);
+        session_cache_forget_user(c, user_id);
     else
         log_warn("session cache: ignoring malformed event on %s", natsMsg_GetSubject(msg));
     cJSON_Delete(o);
@@ -203,6 +219,61 @@ static void store(session_cache_t *c, const char *sid, const session_user_t *u, 
     pthread_mutex_unlock(&c->lock);
 }
 
+/* Interprets auth's answer to a resolve request and caches it. False when
+ * auth could not tell (an outage must look neither like a guest nor be cached). */
+static bool take_answer(session_cache_t *c, const char *sid, natsMsg *reply, session_user_t *u)
+{
+    bool ok = false;
+    cJSON *o = json_parse(natsMsg_GetData(reply), (size_t)natsMsg_GetDataLength(reply));
+    const cJSON *user = cJSON_GetObjectItemCaseSensitive(o, "user");
+    if (cJSON_IsObject(user)) {
+        int64_t id = 0;
+        if (json_int(user, "id", &id) && id > 0 && json_str(user, "username")) {
+            u->user_id = id;
+            json_bool(user, "is_staff", &u->is_staff);
+            u->user_json = json_print_compact(user, NULL);
+            ok = true;
+        }
+    } else if (cJSON_IsNull(user)) {
+        ok = true;
+    }
+    if (!ok && json_str(o, "error"))
+        log_warn("session cache: auth cannot resolve sessions now (%s)", json_str(o, "error"));
+    else if (!ok)
+        log_error("session cache: malformed answer from auth");
+    int64_t expires_at = 0;
+    int64_t ttl = c->ttl_ms;
+    if (ok && u->user_id && json_int(o, "expires_at", &expires_at)) {
+        int64_t left_ms = (expires_at - (int64_t)time(NULL)) * 1000;
+        if (left_ms < ttl)
+            ttl = left_ms > 0 ? left_ms : 0;
+    }
+    if (ok && ttl > 0)
+        store(c, sid, u, ttl);
+    cJSON_Delete(o);
+    return ok;
+}
+
+static void log_unavailable(int status)
+{
+    log_warn("session cache: auth unavailable (%s)",
+             status == BUS_TIMEOUT ? "timeout" : status == BUS_NO_RESPONDERS ? "no responders"
+                                                                           : "error");
+}
+
+static natsMsg *resolve_request(bus_t *bus, const char *sid, bool addressed)
+{
+    cJSON *req = cJSON_CreateObject();
+    cJSON_AddStringToObject(req, "session_id", sid);
+    size_t len = 0;
+    char *body = json_print_compact(req, &len);
+    cJSON_Delete(req);
+    natsMsg *msg = addressed ? bus_msg_new_request(bus, SUBJ_AUTH_SESSION_RESOLVE, body, len)
+                             : bus_msg_new(SUBJ_AUTH_SESSION_RESOLVE, body, len);
+    free(body);
+    return msg;
+}
+
 /* NATS inbox or timer thread: auth's answer to one resolve request. */
 static void on_resolved(int status, natsMsg *reply, void *ctx)
 {
@@ -210,41 +281,31 @@ static void on_resolved(int status, natsMsg *reply, void *ctx)
     session_user_t u = {0};
     bool ok = false;
     if (status == BUS_OK) {
-        cJSON *o = json_parse(natsMsg_GetData(reply), (size_t)natsMsg_GetDataLength(reply));
-        const cJSON *user = cJSON_GetObjectItemCaseSensitive(o, "user");
-        if (cJSON_IsObject(user)) {
-            int64_t id = 0;
-            if (json_int(user, "id", &id) && id > 0 && json_str(user, "username")) {
-                u.user_id = id;
-                json_bool(user, "is_staff", &u.is_staff);
-                u.user_json = json_print_compact(user, NULL);
-                ok = true;
-            }
-        } else if (cJSON_IsNull(user)) {
-            ok = true;
-        }
-        if (!ok && json_str(o, "error"))
-            log_warn("session cache: auth cannot resolve sessions now (%s)", json_str(o, "error"));
-        else if (!ok)
-            log_error("session cache: malformed answer from auth");
-        int64_t expires_at = 0;
-        int64_t ttl = l->cache->ttl_ms;
-        if (ok && u.user_id && json_int(o, "expires_at", &expires_at)) {
-            int64_t left_ms = (expires_at - (int64_t)time(NULL)) * 1000;
-            if (left_ms < ttl)
-                ttl = left_ms > 0 ? left_ms : 0;
-        }
-        if (ok && ttl > 0)
-            store(l->cache, l->sid, &u, ttl);
-        cJSON_Delete(o);
+        ok = take_answer(l->cache, l->sid, reply, &u);
         natsMsg_Destroy(reply);
     } else {
-        log_warn("session cache: auth unavailable (%s)",
-                 status == BUS_TIMEOUT ? "timeout" : status == BUS_NO_RESPONDERS ? "no responders"
-                                                                               : "error");
+        log_unavailable(status);
     }
     l->cb(ok, &u, l->ctx);
     free(l);
+}
+
+bool session_cache_resolve_sync(session_cache_t *c, const char *sid, int timeout_ms,
+                                session_user_t *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!session_id_plausible(sid) || session_cache_get(c, sid, out))
+        return true;
+    natsMsg *msg = resolve_request(c->bus, sid, false);
+    natsMsg *reply = NULL;
+    int status = msg ? bus_request_msg(c->bus, msg, timeout_ms, &reply) : BUS_ERR;
+    if (status != BUS_OK) {
+        log_unavailable(status);
+        return false;
+    }
+    bool ok = take_answer(c, sid, reply, out);
+    natsMsg_Destroy(reply);
+    return ok;
 }
 
 void session_cache_resolve(session_cache_t *c, const char *sid, session_resolved_fn cb, void *ctx)
@@ -265,13 +326,7 @@ void session_cache_resolve(session_cache_t *c, const char *sid, session_resolved
     memcpy(l->sid, sid, 33);
     l->cb = cb;
     l->ctx = ctx;
-    cJSON *req = cJSON_CreateObject();
-    cJSON_AddStringToObject(req, "session_id", sid);
-    size_t len = 0;
-    char *body = json_print_compact(req, &len);
-    cJSON_Delete(req);
-    natsMsg *msg = bus_msg_new(SUBJ_AUTH_SESSION_RESOLVE, body, len);
-    free(body);
+    natsMsg *msg = resolve_request(c->bus, sid, true);
     if (!msg || bus_request_async(c->bus, msg, c->timeout_ms, on_resolved, l) != BUS_OK)
         on_resolved(BUS_ERR, NULL, l);
 }

@@ -1,7 +1,9 @@
 /* Session resolution for the gateway: sessionid cookie → user, asked of the
  * auth daemon over NATS and cached for a few seconds. A session_revoked or
- * user_updated event from auth drops the user's entries at once. Shared by
- * the HTTP and WebSocket fronts; every function is thread-safe. */
+ * user_updated event from auth drops the user's entries at once. One cache
+ * serves the HTTP and WebSocket fronts, so the session the SPA resolved over
+ * HTTP on page load opens its sockets without another round trip; every
+ * function is thread-safe. */
 #ifndef SESSION_CACHE_H
 #define SESSION_CACHE_H
 
@@ -37,6 +39,22 @@ bool session_cache_get(session_cache_t *cache, const char *sid, session_user_t *
 typedef void (*session_resolved_fn)(bool ok, session_user_t *user, void *ctx);
 void session_cache_resolve(session_cache_t *cache, const char *sid, session_resolved_fn cb,
                            void *ctx);
+
+/* Blocking variant for the WebSocket handshake, which lws cannot suspend:
+ * a cache hit costs nothing, a miss one NATS round trip of at most
+ * timeout_ms. False when auth could not be asked. */
+bool session_cache_resolve_sync(session_cache_t *cache, const char *sid, int timeout_ms,
+                                session_user_t *out);
+
+/* Drops every cached session of a user (auth revoked or changed them). The
+ * cache does this itself on auth's events; the WebSocket front calls it too so
+ * that no handshake on its thread can use an entry its revocation outlived. */
+void session_cache_forget_user(session_cache_t *cache, int64_t user_id);
+
+/* Drops one session: called when an answer replaces or expires the client's
+ * sessionid cookie (login, logout), so the next request of that client never
+ * meets the old identity even before auth's revocation event arrives. */
+void session_cache_forget_sid(session_cache_t *cache, const char *sid);
 
 void session_user_clear(session_user_t *u);
 

@@ -219,7 +219,6 @@ int ws_session_resolve(ws_server_t *srv, const char *session_id, ws_identity_t *
  * status to answer), -1 chat unavailable. Cached briefly. */
 int ws_room_access(ws_server_t *srv, const char *room, size_t room_len, ws_identity_t *user,
                    int *status);
-void ws_session_forget_user(ws_server_t *srv, long long user_id, const char *hash_or_null);
 void ws_session_tick(ws_server_t *srv, int64_t now_ms);
 void ws_session_revoked(ws_server_t *srv, const char *data, size_t len);
 void ws_session_user_updated(ws_server_t *srv, const char *data, size_t len);

@@ -94,24 +94,32 @@ void ws_conn_drop_queue(ws_conn_t *c)
     c->q_cap = c->q_len = c->q_head = 0;
 }
 
-/* SERVER_WRITEABLE: exactly one lws_write per callback (toolchain.md). */
+/* SERVER_WRITEABLE: writes queued frames while the kernel takes them. lws
+ * allows a further lws_write in the same callback only when
+ * lws_send_pipe_choked() says the socket can take it; a fixed budget keeps
+ * one busy socket from monopolising the service thread. */
+#define WS_WRITES_PER_CALLBACK 16
+
 int ws_conn_writable(ws_conn_t *c)
 {
     if (c->close_code) {
         lws_close_reason(c->wsi, (enum lws_close_status)c->close_code, NULL, 0);
         return -1;
     }
-    if (!c->q_len) return 0;
-    ws_frame_t *f = c->q[c->q_head];
-    c->q_head = (uint16_t)((c->q_head + 1) % c->q_cap);
-    c->q_len--;
-    /* lws writes the frame header into the headroom: identical for every
-     * socket of a shared frame, and sockets are written one at a time. */
-    int n = lws_write(c->wsi, f->buf + LWS_PRE, f->len, LWS_WRITE_TEXT);
-    bool ok = n >= (int)f->len;
-    ws_frame_unref(f);
-    if (!ok) return -1;
-    metric_inc(c->srv->m_frames_out);
+    for (int i = 0; c->q_len && i < WS_WRITES_PER_CALLBACK; i++) {
+        if (i > 0 && lws_send_pipe_choked(c->wsi))
+            break;
+        ws_frame_t *f = c->q[c->q_head];
+        c->q_head = (uint16_t)((c->q_head + 1) % c->q_cap);
+        c->q_len--;
+        /* lws writes the frame header into the headroom: identical for every
+         * socket of a shared frame, and sockets are written one at a time. */
+        int n = lws_write(c->wsi, f->buf + LWS_PRE, f->len, LWS_WRITE_TEXT);
+        bool ok = n >= (int)f->len;
+        ws_frame_unref(f);
+        if (!ok) return -1;
+        metric_inc(c->srv->m_frames_out);
+    }
     if (c->q_len)
         lws_callback_on_writable(c->wsi);
     else if (c->q_cap > 4) { /* give memory of a past burst back */

@@ -1,14 +1,16 @@
-/* Identity of WebSocket clients: the sessionid → user cache, the chat room
- * access cache, and the auth events that invalidate them (session revoked:
- * close sockets with 4401, P11/W7; user updated: new name/avatar, W7).
+/* Identity of WebSocket clients: sessions resolved through the gateway's
+ * shared session cache (session_cache.c), the chat room access cache, and the
+ * auth events that act on open sockets (session revoked: close with 4401,
+ * P11/W7; user updated: new name/avatar, W7).
  *
  * Why blocking calls here: lws 4.1 cannot suspend an upgrade, so the handshake
  * must decide synchronously on the service thread. Misses cost one NATS round
  * trip (~0.1 ms with SendAsap) bounded by WS_RESOLVE_TIMEOUT_MS; hits cost
- * nothing. Entries live WS_SESSION_TTL_MS (users) / WS_GUEST_TTL_MS (unknown
- * sessions) and are dropped at once by session_revoked and user_updated, so
- * a revoked session can never open a socket from the cache. Guests without a
- * cookie and the public room never cause a call. */
+ * nothing, and the SPA resolves its session over HTTP before it opens sockets,
+ * so handshakes mostly hit. The revocation handler empties the user's cache
+ * entries on this thread before closing sockets, so a revoked session can
+ * never open a socket from the cache. Guests without a cookie and the public
+ * room never cause a call. */
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,20 +21,18 @@
 #include "echo/room_token.h"
 #include "echo/subjects.h"
 #include "echo/text.h"
+#include "session_cache.h"
 #include "ws.h"
 
 #define WS_RESOLVE_TIMEOUT_MS 500
-#define WS_SESSION_TTL_MS 30000
-#define WS_GUEST_TTL_MS 5000
 #define WS_ACCESS_TTL_MS 2000
 #define WS_CACHE_BUCKETS 4096
 #define WS_CACHE_MAX 50000
 
+/* Room access answers, keyed by room token and user id. */
 typedef struct ws_centry {
     char *key;
-    ws_identity_t *user; /* session cache; NULL = unknown session (guest) */
-    long long user_id;   /* owner of the entry, -1 for none */
-    int allowed, status; /* access cache */
+    int allowed, status;
     int64_t expires_ms;
     struct ws_centry *next;
 } ws_centry_t;
@@ -43,7 +43,6 @@ typedef struct {
 } ws_cache_t;
 
 struct ws_session_cache {
-    ws_cache_t sessions;
     ws_cache_t access;
 };
 
@@ -110,7 +109,6 @@ static unsigned ws_cache_hash(const char *s)
 
 static void ws_centry_free(ws_centry_t *e)
 {
-    ws_identity_unref(e->user);
     free(e->key);
     free(e);
 }
@@ -145,17 +143,14 @@ static void ws_cache_put(ws_cache_t *c, ws_centry_t *e)
     c->count++;
 }
 
-/* Drops entries that are expired, or (user_id >= 0) belong to user_id and
- * match key_or_null. */
-static void ws_cache_sweep(ws_cache_t *c, int64_t now, long long user_id, const char *key)
+/* Drops entries that expired by now. */
+static void ws_cache_sweep(ws_cache_t *c, int64_t now)
 {
     for (int b = 0; b < WS_CACHE_BUCKETS; b++) {
         ws_centry_t **pp = &c->buckets[b];
         while (*pp) {
             ws_centry_t *e = *pp;
-            bool drop = e->expires_ms <= now ||
-                        (user_id >= 0 && e->user_id == user_id && (!key || !strcmp(e->key, key)));
-            if (drop) {
+            if (e->expires_ms <= now) {
                 *pp = e->next;
                 c->count--;
                 ws_centry_free(e);
@@ -168,7 +163,7 @@ static void ws_cache_sweep(ws_cache_t *c, int64_t now, long long user_id, const 
 
 static void ws_cache_clear(ws_cache_t *c)
 {
-    ws_cache_sweep(c, INT64_MAX, -1, NULL);
+    ws_cache_sweep(c, INT64_MAX);
 }
 
 int ws_session_init(ws_server_t *srv)
@@ -180,7 +175,6 @@ int ws_session_init(ws_server_t *srv)
 void ws_session_free(ws_server_t *srv)
 {
     if (!srv->sessions) return;
-    ws_cache_clear(&srv->sessions->sessions);
     ws_cache_clear(&srv->sessions->access);
     free(srv->sessions);
     srv->sessions = NULL;
@@ -218,60 +212,16 @@ int ws_session_resolve(ws_server_t *srv, const char *session_id, ws_identity_t *
     hash_hex[0] = '\0';
     if (!session_id || !*session_id) return WS_AUTH_OK;
     ws_sha256_hex(session_id, hash_hex);
-    int64_t now = ws_now_ms();
-    ws_centry_t *e = ws_cache_get(&srv->sessions->sessions, hash_hex, now);
-    if (e) {
-        if (e->user) {
-            e->user->refs++;
-            *user = e->user;
-        }
-        return WS_AUTH_OK;
+    session_user_t su;
+    if (!session_cache_resolve_sync(srv->gw->sessions, session_id, WS_RESOLVE_TIMEOUT_MS, &su))
+        return WS_AUTH_UNAVAILABLE;
+    if (su.user_json) {
+        cJSON *u = json_parse(su.user_json, strlen(su.user_json));
+        *user = ws_identity_from_json(u);
+        cJSON_Delete(u);
     }
-    cJSON *req = cJSON_CreateObject();
-    char *body = NULL;
-    size_t len = 0;
-    natsMsg *reply = NULL;
-    int rc = WS_AUTH_UNAVAILABLE;
-    if (!req || !cJSON_AddStringToObject(req, "session_id", session_id) ||
-        !(body = json_print_compact(req, &len)))
-        goto done;
-    int st = bus_request(srv->gw->bus, SUBJ_AUTH_SESSION_RESOLVE, body, len, WS_RESOLVE_TIMEOUT_MS,
-                         &reply);
-    if (st != BUS_OK) {
-        log_warn("ws: session resolve failed (%d): auth unavailable", st);
-        goto done;
-    }
-    cJSON *ans = json_parse(natsMsg_GetData(reply), (size_t)natsMsg_GetDataLength(reply));
-    const cJSON *ju = cJSON_IsObject(ans) ? cJSON_GetObjectItemCaseSensitive(ans, "user") : NULL;
-    if (!ju) { /* {"error": "unavailable"}: an outage is neither a guest nor cached */
-        log_warn("ws: session resolve answered without a user: auth unavailable");
-        cJSON_Delete(ans);
-        goto done;
-    }
-    ws_identity_t *u = ws_identity_from_json(ju);
-    int64_t ttl = u ? WS_SESSION_TTL_MS : WS_GUEST_TTL_MS, expires_at;
-    if (u && json_int(ans, "expires_at", &expires_at)) { /* never cache past the session's end */
-        int64_t left = expires_at * 1000 - ws_wall_ms();
-        if (left < ttl) ttl = left > 0 ? left : 0;
-    }
-    cJSON_Delete(ans);
-    e = ttl > 0 ? calloc(1, sizeof *e) : NULL;
-    if (e && (e->key = strdup(hash_hex))) {
-        e->user = u;
-        if (u) u->refs++;
-        e->user_id = u ? u->id : -1;
-        e->expires_ms = now + ttl;
-        ws_cache_put(&srv->sessions->sessions, e);
-    } else {
-        free(e);
-    }
-    *user = u;
-    rc = WS_AUTH_OK;
-done:
-    natsMsg_Destroy(reply);
-    cJSON_Delete(req);
-    free(body);
-    return rc;
+    session_user_clear(&su);
+    return WS_AUTH_OK;
 }
 
 int ws_room_access(ws_server_t *srv, const char *room, size_t room_len, ws_identity_t *user,
@@ -322,7 +272,6 @@ int ws_room_access(ws_server_t *srv, const char *room, size_t room_len, ws_ident
     *status = allowed ? 200 : (int)code;
     e = calloc(1, sizeof *e);
     if (e && (e->key = strdup(key))) {
-        e->user_id = user ? user->id : -1;
         e->allowed = rc;
         e->status = *status;
         e->expires_ms = now + WS_ACCESS_TTL_MS;
@@ -337,15 +286,9 @@ done:
     return rc;
 }
 
-void ws_session_forget_user(ws_server_t *srv, long long user_id, const char *hash_or_null)
-{
-    ws_cache_sweep(&srv->sessions->sessions, ws_now_ms(), user_id, hash_or_null);
-}
-
 void ws_session_tick(ws_server_t *srv, int64_t now_ms)
 {
-    ws_cache_sweep(&srv->sessions->sessions, now_ms, -1, NULL);
-    ws_cache_sweep(&srv->sessions->access, now_ms, -1, NULL);
+    ws_cache_sweep(&srv->sessions->access, now_ms);
 }
 
 /* {"user_id", "session_hash": hex|null, "reason"}: close the sockets of that
@@ -360,7 +303,7 @@ void ws_session_revoked(ws_server_t *srv, const char *data, size_t len)
         return;
     }
     const char *hash = json_str(ev, "session_hash");
-    ws_session_forget_user(srv, (long long)uid, hash);
+    session_cache_forget_user(srv->gw->sessions, uid);
     int closed = 0;
     for (ws_conn_t *c = srv->all; c; c = c->all_next) {
         if (c->user && c->user->id == (long long)uid && (!hash || !strcmp(c->session_hash, hash))) {
@@ -386,7 +329,7 @@ void ws_session_user_updated(ws_server_t *srv, const char *data, size_t len)
         return;
     }
     const char *avatar = json_str(ev, "avatar");
-    ws_session_forget_user(srv, (long long)uid, NULL);
+    session_cache_forget_user(srv->gw->sessions, uid);
     for (ws_conn_t *c = srv->all; c; c = c->all_next) {
         if (!c->user || c->user->id != (long long)uid) continue;
         bool presence = c->kind == WS_PATH_PRESENCE && !c->closing;
