@@ -78,9 +78,15 @@ class Publisher(threading.Thread):
         self.ack_times = []      # monotonic time of each acknowledgement
         self.sent = {}           # client_id -> content, every message ever sent
         self.errors = Counter()  # error frame / timeout / disconnect counts
+        self.error_times = []    # (monotonic time, kind) of each of them
         self.connected_to = None
         self.ws = None
         self.failure = None
+
+    def _err(self, kind):
+        with self.lock:
+            self.errors[kind] += 1
+            self.error_times.append((time.monotonic(), kind))
 
     # -- connection ----------------------------------------------------------
     def _connect(self):
@@ -91,7 +97,7 @@ class Publisher(threading.Thread):
                 self.connected_to = url
                 return True
             except (OSError, websocket.WebSocketException):
-                self.errors["connect_failed"] += 1
+                self._err("connect_failed")
         self.ws, self.connected_to = None, None
         return False
 
@@ -127,21 +133,21 @@ class Publisher(threading.Thread):
         try:
             self.ws.send_json({"message": content, "client_id": cid})
         except (OSError, websocket.WebSocketException):
-            self.errors["send_failed"] += 1
+            self._err("send_failed")
             self._drop()
             return False
         deadline = time.monotonic() + self.ack_timeout
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                self.errors["ack_timeout"] += 1
+                self._err("ack_timeout")
                 return False
             try:
                 frame = self.ws.recv_json(left)
             except TimeoutError:
                 continue
             except (ConnectionError, OSError, websocket.WebSocketException, ValueError):
-                self.errors["disconnected"] += 1
+                self._err("disconnected")
                 self._drop()
                 return False
             if frame.get("client_id") == cid and "id" in frame:
@@ -150,7 +156,7 @@ class Publisher(threading.Thread):
                     self.ack_times.append(time.monotonic())
                 return True
             if "error" in frame:
-                self.errors["error:" + str(frame["error"])] += 1
+                self._err("error:" + str(frame["error"]))
                 return False
             # someone else's message, or an older attempt's late frame: keep reading
 
@@ -165,6 +171,49 @@ class Publisher(threading.Thread):
         assert not self.is_alive(), f"{self.name} did not stop"
         if self.failure:
             raise self.failure
+
+
+class Subscriber(threading.Thread):
+    """A reader in the room recording every chat frame's id in arrival order."""
+
+    def __init__(self, url, room, origin, cookie):
+        super().__init__(daemon=True)
+        self.ws = wslib.connect(f"{url}/ws/chat/{room}/", origin=origin, cookie=cookie)
+        self.ids = []
+        self.stop_event = threading.Event()
+        self.start()
+
+    def run(self):
+        while not self.stop_event.is_set():
+            try:
+                f = self.ws.recv_json(0.2)
+            except TimeoutError:
+                continue
+            except (ConnectionError, OSError, websocket.WebSocketException):
+                return
+            if "id" in f and "message" in f:
+                self.ids.append(f["id"])
+
+    def stop(self):
+        self.stop_event.set()
+        self.join(5)
+        self.ws.close()
+
+    def check(self, stored):
+        """No frame twice, none out of id order; prints how many stored
+        messages never arrived live (NATS core is at-most-once: a client
+        only gets those back by resyncing with ?after=, P8)."""
+        time.sleep(1)  # let the last frames arrive
+        ids = list(self.ids)
+        dup = sorted(i for i in set(ids) if ids.count(i) > 1)
+        out_of_order = [(a, b) for a, b in zip(ids, ids[1:]) if b <= a]
+        missed = sorted({m["id"] for m in stored} - set(ids))
+        print(f"[fault] room subscriber: {len(ids)} frames, {len(missed)} stored messages "
+              f"never delivered live {missed[:10]}")
+        assert not dup, f"room subscriber got messages twice: {dup[:10]}"
+        assert not out_of_order, f"room subscriber got frames out of id order: {out_of_order[:10]}"
+        return missed
+
 
 
 class Load:
@@ -211,6 +260,15 @@ class Load:
         for p in self.publishers:
             out.update(p.sent)
         return out
+
+    def timeline(self, t0):
+        """Acknowledgements and errors of every publisher, in seconds since t0."""
+        ev = []
+        for p in self.publishers:
+            with p.lock:
+                ev += [(round(a - t0, 1), "ack") for a in p.ack_times if a >= t0]
+                ev += [(round(a - t0, 1), k) for a, k in p.error_times if a >= t0]
+        return sorted(ev)
 
     def errors(self):
         total = Counter()

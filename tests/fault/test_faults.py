@@ -14,7 +14,7 @@ import subprocess
 import time
 
 from faultstack import PRESENCE_TTL, stack_up
-from faultlib import check_history, get_json, new_user, readyz_reason, wait_for
+from faultlib import Subscriber, check_history, get_json, history, new_user, readyz_reason, wait_for
 
 # The gateway closes a socket after 50 s without a valid frame (docs/websocket.md);
 # no client may believe it is connected to a dead gateway for longer than that.
@@ -175,6 +175,8 @@ def test_restart_nats(scenario):
     sc.presence(0)
     leaver = sc.presence(1)
     obs.wait_online(lambda s: sc.names(0, 1, 2) <= s, PRESENCE_TTL, "everyone online")
+    sub = Subscriber(st.gateway_ws_url, sc.room, sc.origin, sc.users[2][1].cookie_header())
+    sc.cleanups.append(sub.stop)
     load = sc.load()
     load.wait_flowing(10, 15)
     nats = st.pid("nats")
@@ -190,6 +192,10 @@ def test_restart_nats(scenario):
     assert_outage(load, t + 2.5, 2, expect_acks=False)
     stack_up()
     recovered(sc, load, obs, present=(0, 2), absent=(1,))
+    # Open sockets are not told to resync after the outage: a message stored
+    # while NATS was away is in history but may never arrive live (reported,
+    # not asserted; see tests/fault/README.md).
+    sub.check(history(sc.reader, sc.room))
 
 
 def test_restart_postgres(scenario):
