@@ -6,7 +6,8 @@
 #   make build-asan      Debug + ASan/UBSan build in build-asan/
 #   make up | down | status | run     local stack in $(RUN_DIR) (default .run/)
 #   make test            everything; ends with one line "N passed, N failed"
-#   make test-unit | test-proto | test-system | test-frontend
+#   make test-unit | test-proto | test-system | test-e2e | test-frontend | test-deploy | test-container
+#   make screenshots     the e2e suite, rewriting docs/screenshots/ (shown in README)
 #   make createsuperuser USERNAME=... PASSWORD=... [EMAIL=...]
 #   make fuzz            libFuzzer targets, FUZZ_SECONDS (default 30) each
 #   make clean | fmt | lint
@@ -32,11 +33,11 @@ export SANITIZE BUILD_DIR PYTHON
 STACK := ECHOCHAT_RUN_DIR="$(RUN_DIR)" scripts/stack.sh
 
 .PHONY: help deps build build-debug build-asan run up down status \
-        test test-unit test-proto test-system test-frontend \
+        test test-unit test-proto test-system test-e2e test-frontend test-deploy test-container screenshots \
         createsuperuser clean fmt lint fuzz
 
 help:
-	@sed -n '2,16p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,17p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	scripts/deps.sh
@@ -50,10 +51,10 @@ build-debug:
 build-asan:
 	scripts/build.sh asan build-asan
 
-up: build
+up: deps build
 	$(STACK) up
 
-run: build
+run: deps build
 	$(STACK) run
 
 down:
@@ -75,8 +76,20 @@ test-proto:
 test-system:
 	scripts/test.sh system
 
+test-e2e:
+	scripts/test.sh e2e
+
 test-frontend:
 	scripts/test.sh frontend
+
+test-deploy:
+	scripts/test.sh deploy
+
+test-container:
+	scripts/test.sh container
+
+screenshots:
+	UPDATE_SCREENSHOTS=1 scripts/test.sh e2e
 
 # Interactive without USERNAME; from the flags otherwise. Uses the running
 # stack's environment (RUN_DIR/env/auth.env).
@@ -89,6 +102,7 @@ createsuperuser:
 # Removes build output and the test stack; the dev stack's data in .run/ stays.
 clean:
 	-ECHOCHAT_RUN_DIR="$(CURDIR)/.run/test" scripts/stack.sh down >/dev/null 2>&1
+	-if [ -d .run/test/e2e ]; then ECHOCHAT_RUN_DIR="$(CURDIR)/.run/test/e2e" scripts/stack.sh down >/dev/null 2>&1; fi
 	rm -rf build build-debug build-asan build-fuzz .run/test
 
 fuzz:

@@ -28,6 +28,7 @@ PKGS_RUN=(
 # Test and lint tools (system tests use Debian's /usr/bin/python3).
 PKGS_TEST=(
   python3 python3-pytest python3-websocket python3-websockets shellcheck
+  docker-compose  # only parses docker-compose.prod.yml (tests/deploy); no engine
 )
 # Browser tests only.
 PKGS_BROWSER=(chromium)

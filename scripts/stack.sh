@@ -330,7 +330,14 @@ daemon_current() {
 # The env file of one daemon (KEY='VALUE' lines; sourceable and what tests read).
 daemon_env() {
   local name=$1 ops_port=$2 kv
-  local origins="$PUBLIC_URL,${PUBLIC_URL/127.0.0.1/localhost},http://localhost:5173,http://127.0.0.1:5173"
+  # The public origin (nginx, or the gateway without a frontend), the
+  # gateway's own, and the Vite dev server's, each as 127.0.0.1 and localhost.
+  local gw="http://127.0.0.1:$GATEWAY_HTTP_PORT" origins u
+  origins=""
+  for u in "$PUBLIC_URL" "$gw" http://127.0.0.1:5173; do
+    case ",$origins," in *",$u,"*) continue ;; esac
+    origins+="${origins:+,}$u,${u/127.0.0.1/localhost}"
+  done
   local -a env=(
     "NATS_URL=nats://127.0.0.1:$NATS_PORT"
     "OPS_HOST=127.0.0.1"
@@ -344,6 +351,7 @@ daemon_env() {
     "DJANGO_ALLOWED_HOSTS=localhost,127.0.0.1"
     "DJANGO_CSRF_TRUSTED_ORIGINS=$origins"
     "DJANGO_RELAX_PASSWORDS=1"
+    "DJANGO_UPLOAD_MAX_MB=$(upload_max_mb)"
   )
   case $name in
     auth|chat|presence) env+=("DATABASE_URL=$DATABASE_URL") ;;
@@ -413,7 +421,7 @@ start_daemons() {
   GATEWAY_HTTP_PORT=$(ensure_port GATEWAY_HTTP_PORT "$running")
   GATEWAY_WS_PORT=$(ensure_port GATEWAY_WS_PORT "$running")
   PUBLIC_URL="http://127.0.0.1:$GATEWAY_HTTP_PORT"
-  start_nginx_hook
+  if front_enabled; then nginx_port; fi
 
   for name in "${DAEMONS[@]}"; do
     envfile="$ENVD/$name.env"
@@ -464,22 +472,241 @@ wait_ready() {
 }
 
 # ---------------------------------------------------------------- nginx ----
-# HOOK(nginx): once frontend/dist exists, an nginx front goes here: generate
-# RUN/nginx.conf (listen 127.0.0.1:$NGINX_PORT; root frontend/dist with
-# index.html fallback; /api/, /admin/, /media/ -> gateway HTTP; /ws/ -> gateway
-# WS with Upgrade headers; client_max_body_size 20m), start `nginx -c ... -p RUN/`
-# with pid file RUN/nginx.pid, set PUBLIC_URL=http://127.0.0.1:$NGINX_PORT and
-# PID_NGINX. Until then PUBLIC_URL is the gateway's HTTP URL.
+# When frontend/ exists, nginx is the one origin a browser talks to
+# (PUBLIC_URL): it serves the built SPA (index.html for unknown paths, which
+# are client-side routes) and proxies /api/ and /media/ to the gateway's HTTP
+# port and /ws/ to its WebSocket port. It overwrites X-Forwarded-For with the
+# client address, so a client cannot choose the IP the gateway (which trusts
+# loopback proxies) uses for rate limits and guest presence (D1, W4). nginx
+# applies the gateway's own trust list (TRUSTED_PROXIES): a peer the gateway
+# would trust may name the client in X-Forwarded-For here too, so a client's
+# IP is the same through nginx as straight at the gateway; any other peer's
+# header is replaced.
+
+FRONT="$ROOT/frontend"
+NGINX_DIR="$RUN_DIR/nginx"
+NGINX_CONF="$NGINX_DIR/nginx.conf"
+NGINX_PIDFILE="$NGINX_DIR/nginx.pid"
 NGINX_PID=""
-start_nginx_hook() {
-  if [ -d "$ROOT/frontend/dist" ]; then
-    say "nginx: frontend/dist exists but the nginx front is not wired yet (HOOK(nginx) in scripts/stack.sh)"
+
+front_enabled() { [ -f "$FRONT/package.json" ]; }
+nginx_pid() { read_pid "$NGINX_PIDFILE"; }
+nginx_running() { pid_alive "$(nginx_pid)" nginx; }
+
+# The gateway's TRUSTED_PROXIES (RUN/extra.env, else its default), one a line.
+trusted_proxies() {
+  local v=""
+  if [ -f "$RUN_DIR/extra.env" ]; then
+    v=$(sed -n 's/^TRUSTED_PROXIES=["'\'']\{0,1\}\([^"'\'']*\).*$/\1/p' "$RUN_DIR/extra.env" | tail -n1)
   fi
+  printf '%s\n' "${v:-127.0.0.1/32,::1/128}" | tr -s ', ' '\n'
 }
-stop_nginx_hook() {
-  local pid
-  pid=$(read_pid "$RUN_DIR/nginx.pid")
-  if pid_alive "$pid" nginx; then stop_pid "$pid" nginx 10; say "nginx: stopped"; fi
+
+# The request body limit: DJANGO_UPLOAD_MAX_MB from RUN/extra.env, else 20.
+# nginx and the daemons get the same value (config.md: keep both equal).
+upload_max_mb() {
+  local v=""
+  if [ -f "$RUN_DIR/extra.env" ]; then
+    v=$(sed -n 's/^DJANGO_UPLOAD_MAX_MB=["'\'']\{0,1\}\([0-9]*\).*$/\1/p' "$RUN_DIR/extra.env" | tail -n1)
+  fi
+  echo "${v:-20}"
+}
+
+# build_spa: `npm ci` when node_modules is missing or older than
+# package-lock.json, `npm run build` when a source is newer than dist/. One
+# build at a time per checkout (several run dirs share frontend/dist).
+build_spa() {
+  local log="$LOGS/frontend-build.log" newer
+  exec 7>"/tmp/echochat-spa-$(printf '%s' "$FRONT" | cksum | cut -d' ' -f1).lock"
+  flock -w 600 7 || die "timed out waiting for another SPA build of $FRONT"
+  if [ ! -x "$FRONT/node_modules/.bin/vite" ] ||
+     [ "$FRONT/package-lock.json" -nt "$FRONT/node_modules/.package-lock.json" ]; then
+    say "frontend: npm ci (log: $log)"
+    npm --prefix "$FRONT" ci --no-audit --no-fund </dev/null >>"$log" 2>&1 7>&- 8>&- 9>&- ||
+      { show_tail "$log"; die "npm ci in $FRONT failed"; }
+  fi
+  newer=""
+  if [ -s "$FRONT/dist/index.html" ]; then
+    newer=$(find "$FRONT/src" "$FRONT/public" "$FRONT/index.html" "$FRONT/package.json" \
+      "$FRONT/package-lock.json" "$FRONT"/vite.config.* "$FRONT"/tsconfig*.json \
+      -newer "$FRONT/dist/index.html" -print -quit 2>/dev/null || true)
+  fi
+  if [ ! -s "$FRONT/dist/index.html" ] || [ -n "$newer" ]; then
+    say "frontend: npm run build (log: $log)"
+    npm --prefix "$FRONT" run build </dev/null >>"$log" 2>&1 7>&- 8>&- 9>&- ||
+      { show_tail "$log"; die "the SPA build failed"; }
+  fi
+  exec 7>&-
+}
+
+nginx_config() {
+  local user="" max_mb=$1 proxy
+  # As root, workers drop to www-data when it can read the SPA; a checkout
+  # under a private home (mode 700) leaves root workers, on loopback only.
+  if [ "$(id -u)" -eq 0 ]; then
+    if runuser -u www-data -- test -r "$FRONT/dist/index.html" 2>/dev/null &&
+       runuser -u www-data -- test -x "$NGINX_DIR/tmp" 2>/dev/null; then
+      user="user www-data;"
+    else
+      user="user root;"
+    fi
+  fi
+  # Repeated in each proxied location: a location with its own
+  # proxy_set_header inherits none from the server level. Client-supplied
+  # X-Real-IP / CF-Connecting-IP / X-Forwarded-Host are dropped (W4, W5).
+  # shellcheck disable=SC2016  # nginx variables, not shell ones
+  proxy='proxy_http_version 1.1;
+      proxy_set_header Host $http_host;
+      proxy_set_header X-Forwarded-For $remote_addr;
+      proxy_set_header X-Forwarded-Proto $forwarded_proto;
+      proxy_set_header X-Forwarded-Host "";
+      proxy_set_header X-Real-IP "";
+      proxy_set_header CF-Connecting-IP "";'
+  cat <<CONF
+# generated by scripts/stack.sh; edits are overwritten
+$user
+worker_processes 1;
+pid $NGINX_PIDFILE;
+error_log $LOGS/nginx-error.log warn;
+
+events {
+  worker_connections 1024;
+}
+
+http {
+  include /etc/nginx/mime.types;
+  default_type application/octet-stream;
+  access_log $LOGS/nginx-access.log;
+  client_body_temp_path $NGINX_DIR/tmp/body;
+  proxy_temp_path $NGINX_DIR/tmp/proxy;
+  fastcgi_temp_path $NGINX_DIR/tmp/fastcgi;
+  uwsgi_temp_path $NGINX_DIR/tmp/uwsgi;
+  scgi_temp_path $NGINX_DIR/tmp/scgi;
+  sendfile on;
+  server_tokens off;
+
+  # The client address (\$remote_addr) as the gateway would derive it, and
+  # X-Forwarded-Proto as a trusted peer (a proxy in front) sent it, else ours.
+$(trusted_proxies | sed 's/.*/  set_real_ip_from &;/')
+  real_ip_header X-Forwarded-For;
+  real_ip_recursive on;
+  geo \$realip_remote_addr \$peer_trusted {
+    default 0;
+$(trusted_proxies | sed 's/.*/    & 1;/')
+  }
+  map "\$peer_trusted:\$http_x_forwarded_proto" \$forwarded_proto {
+    default \$scheme;
+    "~^1:(?<proto>.+)\$" \$proto;
+  }
+
+  map \$http_upgrade \$connection_upgrade {
+    default upgrade;
+    ''      close;
+  }
+
+  upstream gateway_http {
+    server 127.0.0.1:$GATEWAY_HTTP_PORT;
+    keepalive 16;
+  }
+
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    server_name _;
+    root $FRONT/dist;
+    client_max_body_size ${max_mb}m;
+
+    # Dot-files (/.env, /.git/...) never leave the server.
+    location ~ /\\. {
+      return 404;
+    }
+
+    location / {
+      try_files \$uri /index.html;
+    }
+    location = /index.html {
+      add_header Cache-Control "no-cache";
+    }
+    # Hashed file names: cache forever; a missing chunk is a 404, not the SPA.
+    location /assets/ {
+      add_header Cache-Control "public, max-age=31536000, immutable";
+      try_files \$uri =404;
+    }
+
+    location /api/ {
+      $proxy
+      proxy_set_header Connection "";
+      proxy_pass http://gateway_http;
+      error_page 413 = @too_large;
+    }
+    location /media/ {
+      $proxy
+      proxy_set_header Connection "";
+      proxy_pass http://gateway_http;
+    }
+    location /ws/ {
+      $proxy
+      proxy_set_header Upgrade \$http_upgrade;
+      proxy_set_header Connection \$connection_upgrade;
+      proxy_read_timeout 600s;
+      proxy_send_timeout 600s;
+      proxy_buffering off;
+      proxy_pass http://127.0.0.1:$GATEWAY_WS_PORT;
+    }
+    # The gateway's own 413 body, for bodies nginx refuses first.
+    location @too_large {
+      default_type application/json;
+      return 413 '{"error": "Request body too large", "code": "body_too_large"}';
+    }
+  }
+}
+CONF
+}
+
+# Picks the nginx port and sets PUBLIC_URL (before the daemons' env is made).
+nginx_port() {
+  local running=0
+  nginx_running && running=1
+  NGINX_PORT=$(ensure_port NGINX_PORT "$running")
+  PUBLIC_URL="http://127.0.0.1:$NGINX_PORT"
+}
+
+start_nginx() {
+  command -v nginx >/dev/null || die "nginx not found; run scripts/deps.sh"
+  local want i out
+  mkdir -p "$NGINX_DIR"/tmp/{body,proxy,fastcgi,uwsgi,scgi}
+  if [ "$(id -u)" -eq 0 ]; then chown -R www-data: "$NGINX_DIR/tmp" 2>/dev/null || true; fi
+  want=$(nginx_config "$(upload_max_mb)")
+  if nginx_running; then
+    if [ "$want" = "$(cat "$NGINX_CONF" 2>/dev/null)" ] &&
+       [ "$(http_code "$PUBLIC_URL/")" = 200 ]; then
+      NGINX_PID=$(nginx_pid)
+      say "nginx: running (pid $NGINX_PID, $PUBLIC_URL)"
+      return 0
+    fi
+    say "nginx: settings changed; restarting"
+    stop_pid "$(nginx_pid)" nginx 10
+  fi
+  printf '%s\n' "$want" >"$NGINX_CONF"
+  rm -f "$NGINX_PIDFILE"
+  # nginx daemonises itself once its sockets are bound; errors come out here.
+  if ! out=$(nginx -q -p "$NGINX_DIR/" -c "$NGINX_CONF" -e "$LOGS/nginx-error.log" \
+      </dev/null 2>&1 7>&- 8>&- 9>&-); then
+    printf '%s\n' "$out" >&2
+    die "nginx failed to start on port $NGINX_PORT (config: $NGINX_CONF)"
+  fi
+  for ((i = 0; i < 50; i++)); do
+    nginx_running && break
+    sleep 0.1
+  done
+  nginx_running || { show_tail "$LOGS/nginx-error.log"; die "nginx did not write $NGINX_PIDFILE"; }
+  NGINX_PID=$(nginx_pid)
+  say "nginx: started (pid $NGINX_PID, $PUBLIC_URL)"
+}
+
+stop_nginx() {
+  nginx_running || return 0
+  stop_pid "$(nginx_pid)" nginx 10
+  say "nginx: stopped"
 }
 
 # ------------------------------------------------------------ stack.env ----
@@ -542,7 +769,9 @@ cmd_up() {
   DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/echochat"
   [ -n "$pg_port_before" ] && [ "$pg_port_before" != "$PG_PORT" ] && say "postgres moved to port $PG_PORT; daemons will be restarted"
   [ -n "$nats_port_before" ] && [ "$nats_port_before" != "$NATS_PORT" ] && say "nats moved to port $NATS_PORT; daemons will be restarted"
+  if front_enabled; then build_spa; fi
   start_daemons
+  if front_enabled; then start_nginx; fi
   wait_ready
   write_stack_env
   flock -u 8
@@ -567,7 +796,7 @@ cmd_down() {
 down_all() {
   local name
   take_op_lock
-  stop_nginx_hook
+  stop_nginx
   for name in gateway presence chat auth; do stop_daemon "$name"; done
   stop_nats
   stop_postgres
@@ -600,6 +829,15 @@ cmd_status() {
       printf '%-10s %-8s %-8s %-6s %s\n' "$name" down - "${ops:--}" -; ok=1
     fi
   done
+  if front_enabled; then
+    if nginx_running; then
+      code=$(http_code "http://127.0.0.1:$(get_port NGINX_PORT)/")
+      printf '%-10s %-8s %-8s %-6s %s\n' nginx up "$(nginx_pid)" "$(get_port NGINX_PORT)" "$code"
+      [ "$code" = 200 ] || ok=1
+    else
+      printf '%-10s %-8s %-8s %-6s %s\n' nginx down - "$(get_port NGINX_PORT)" -; ok=1
+    fi
+  fi
   if owner=$(foreground_owner); then echo "foreground 'stack.sh run': pid $owner"; fi
   [ -f "$STACK_ENV" ] && echo "PUBLIC_URL: $(sed -n "s/^PUBLIC_URL='\(.*\)'$/\1/p" "$STACK_ENV")"
   echo "run dir: $RUN_DIR"
@@ -634,6 +872,10 @@ cmd_run() {
     touch "$LOGS/$name.log" "$LOGS/$name.err"
     files+=("$LOGS/$name.log" "$LOGS/$name.err")
   done
+  if front_enabled; then
+    touch "$LOGS/nginx-error.log"
+    files+=("$LOGS/nginx-error.log")
+  fi
   # One tail for all logs; awk prefixes each line with the daemon's name.
   tail -n 0 -F "${files[@]}" 2>/dev/null 8>&- 9>&- > >(awk '
       /^==> .* <==$/ { f = $2; sub(/.*\//, "", f); sub(/\.(log|err)$/, "", f); next }

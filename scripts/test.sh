@@ -7,8 +7,16 @@
 #     unit-asan  ctest in the ASan+UBSan build (build-asan)
 #     proto      npm test in proto/ (skipped if proto/package.json is absent)
 #     system     pytest tests/system against a dedicated test stack
+#     e2e        browser scenarios (npm run e2e in frontend/, Chromium) against the
+#                nginx front of a stack of their own ($TEST_RUN_DIR/e2e, fresh each
+#                run: clean screens, counters untouched by the system tests);
+#                screenshots land in $TEST_RUN_DIR/logs/screenshots/, or with
+#                UPDATE_SCREENSHOTS=1 in docs/screenshots/ (skipped without frontend/)
 #     frontend   npm run test:all in frontend/ (skipped if frontend/package.json is absent)
 #     fuzz       every libFuzzer target for FUZZ_SECONDS (default 30) each (scripts/fuzz.sh)
+#     deploy     static checks of the production files (tests/deploy/static_checks.sh)
+#     container  the production compose stack in Podman, smoke-tested over HTTPS
+#                (tests/deploy/container_test.sh; root; ~1 min warm, ~8 min cold)
 #
 # Environment:
 #   SANITIZE=1          the test stack runs the ASan+UBSan daemons (build-asan)
@@ -37,6 +45,7 @@ fi
 TEST_RUN_DIR=${TEST_RUN_DIR:-$ROOT/.run/test}
 PYTHON=${PYTHON:-/usr/bin/python3}
 LOGS="$TEST_RUN_DIR/logs"
+E2E_RUN_DIR="$TEST_RUN_DIR/e2e"
 export ECHOCHAT_RUN_DIR="$TEST_RUN_DIR"
 export ECHOCHAT_STACK_ENV="$TEST_RUN_DIR/stack.env"
 # Sanitizer reports must fail the test that triggers them.
@@ -46,7 +55,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 
 suites=("$@")
 [ ${#suites[@]} -eq 0 ] && suites=(all)
-[ "${suites[0]}" = all ] && suites=(unit unit-asan proto system frontend fuzz)
+[ "${suites[0]}" = all ] && suites=(unit unit-asan proto system e2e frontend fuzz deploy container)
 
 RESULTS=()      # "suite|passed|failed|note"
 TOTAL_P=0
@@ -182,6 +191,9 @@ stack_up() {
 stack_down() {
   [ -d "$TEST_RUN_DIR" ] || return 0
   scripts/stack.sh down >>"$LOGS/stack-down.log" 2>&1 || true
+  if [ -d "$E2E_RUN_DIR" ]; then
+    ECHOCHAT_RUN_DIR="$E2E_RUN_DIR" scripts/stack.sh down >>"$LOGS/stack-down.log" 2>&1 || true
+  fi
 }
 
 system_suite() {
@@ -199,6 +211,50 @@ system_suite() {
     5) record system 0 0 "no tests collected" ;;
     *) record_from_log system "$LOGS/test-system.log" "$status" ;;
   esac
+}
+
+# The SPA in Chromium through the nginx front (the one origin serving the SPA,
+# /api, /media and /ws) of a fresh stack of its own: the screenshots show only
+# the scenarios' data, and the browser's client IP (127.0.0.1) starts with
+# fresh rate-limit counters. stack.sh up builds the SPA and installs
+# frontend/node_modules (playwright-core drives Debian's chromium).
+e2e_suite() {
+  if [ ! -f frontend/package.json ]; then
+    RESULTS+=("e2e|0|0|skipped: no frontend/package.json")
+    return
+  fi
+  if ! scripts/deps.sh --browser >"$LOGS/deps-browser.log" 2>&1; then
+    record e2e 0 1 "chromium could not be installed (see $LOGS/deps-browser.log)"
+    return
+  fi
+  local kind=release public status shots env="$E2E_RUN_DIR/stack.env"
+  [ "$SANITIZE" = 1 ] && kind=asan
+  if ! ensure_build "$kind" "$BUILD_DIR"; then
+    record e2e 0 1 "build failed (see $LOGS/build-$kind.log)"
+    return
+  fi
+  note "e2e stack up ($E2E_RUN_DIR, $BUILD_DIR)"
+  rm -rf "$E2E_RUN_DIR"
+  if ! ECHOCHAT_RUN_DIR="$E2E_RUN_DIR" BUILD_DIR="$BUILD_DIR" \
+      run_logged "$LOGS/stack-up-e2e.log" scripts/stack.sh up; then
+    record e2e 0 1 "the e2e stack did not come up (see $LOGS/stack-up-e2e.log)"
+    return
+  fi
+  public=$(sed -n "s/^PUBLIC_URL='\(.*\)'\$/\1/p" "$env")
+  if grep -q '^PID_NGINX=[0-9]' "$env"; then
+    note "e2e: npm run e2e against $public (stack logs: $E2E_RUN_DIR/logs)"
+    # The committed screens change only on request (make screenshots), so a
+    # test run leaves the worktree clean.
+    shots="$LOGS/screenshots"
+    [ "${UPDATE_SCREENSHOTS:-0}" = 1 ] && shots="$ROOT/docs/screenshots"
+    run_logged "$LOGS/test-e2e.log" env PUBLIC_URL="$public" CHROMIUM_PATH=/usr/bin/chromium \
+      SCREENSHOTS_DIR="$shots" timeout 1200 npm --prefix frontend run e2e
+    status=$?
+    record_from_log e2e "$LOGS/test-e2e.log" "$status"
+  else
+    record e2e 0 1 "the e2e stack has no nginx front (see $LOGS/stack-up-e2e.log)"
+  fi
+  ECHOCHAT_RUN_DIR="$E2E_RUN_DIR" scripts/stack.sh down >>"$LOGS/stack-down.log" 2>&1 || true
 }
 
 frontend_suite() {
@@ -227,12 +283,21 @@ for s in "${suites[@]}"; do
     unit-asan) ctest_suite unit-asan asan "$ASAN_DIR" ;;
     proto) npm_suite proto proto test ;;
     system) system_suite ;;
+    e2e) e2e_suite ;;
     frontend) frontend_suite ;;
     fuzz)
       note "fuzz: scripts/fuzz.sh (${FUZZ_SECONDS:-30}s per target)"
       run_logged "$LOGS/test-fuzz.log" scripts/fuzz.sh
       record_from_log fuzz "$LOGS/test-fuzz.log" $? ;;
-    *) echo "unknown suite '$s' (unit unit-asan proto system frontend fuzz all)"; record "$s" 0 1 "unknown suite" ;;
+    deploy)
+      note "deploy: tests/deploy/static_checks.sh"
+      run_logged "$LOGS/test-deploy.log" tests/deploy/static_checks.sh
+      record_from_log deploy "$LOGS/test-deploy.log" $? ;;
+    container)
+      note "container: tests/deploy/container_test.sh"
+      run_logged "$LOGS/test-container.log" timeout 1800 tests/deploy/container_test.sh
+      record_from_log container "$LOGS/test-container.log" $? ;;
+    *) echo "unknown suite '$s' (unit unit-asan proto system e2e frontend fuzz deploy container all)"; record "$s" 0 1 "unknown suite" ;;
   esac
 done
 

@@ -83,26 +83,29 @@ static void sb_puts(sbuf_t *b, const char *s)
 }
 
 /* Decodes one UTF-8 sequence; returns its length, or 1 with U+FFFD when the
- * bytes are malformed (cJSON accepts any bytes in strings). */
+ * bytes are not well-formed UTF-8 (cJSON accepts any bytes in strings):
+ * truncated or bad continuations, overlong forms, surrogates, and values
+ * above U+10FFFF all become U+FFFD, so the printer never emits an escape the
+ * parser would refuse. */
 static size_t utf8_next(const unsigned char *p, uint32_t *cp)
 {
+    static const uint32_t min_for_len[5] = {0, 0, 0x80, 0x800, 0x10000};
     if (p[0] < 0x80) {
         *cp = p[0];
         return 1;
     }
     int n = (p[0] & 0xE0) == 0xC0 ? 2 : (p[0] & 0xF0) == 0xE0 ? 3 : (p[0] & 0xF8) == 0xF0 ? 4 : 0;
-    if (n == 0) {
-        *cp = 0xFFFD;
+    *cp = 0xFFFD;
+    if (n == 0)
         return 1;
-    }
     uint32_t v = p[0] & (0x7F >> n);
     for (int i = 1; i < n; i++) {
-        if ((p[i] & 0xC0) != 0x80) {
-            *cp = 0xFFFD;
+        if ((p[i] & 0xC0) != 0x80)
             return 1;
-        }
         v = (v << 6) | (p[i] & 0x3F);
     }
+    if (v < min_for_len[n] || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+        return 1;
     *cp = v;
     return (size_t)n;
 }

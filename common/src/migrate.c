@@ -51,12 +51,23 @@ int migrate_apply(PGconn *conn, const char *schema, const migration_t *migration
         return -1;
     }
 
+    /* CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the
+     * schema exists; in production the schema is made by the operator for the
+     * daemon's role, which then needs no database-wide privilege. */
+    r = PQexecParams(conn, "SELECT 1 FROM pg_namespace WHERE nspname = $1", 1, NULL, lock_params,
+                     NULL, NULL, 0);
+    bool exists = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
+    PQclear(r);
+    if (!exists) {
+        snprintf(sql, sizeof sql, "CREATE SCHEMA %s", schema);
+        if (!run(conn, sql, "creating the schema"))
+            goto cleanup;
+    }
     snprintf(sql, sizeof sql,
-             "CREATE SCHEMA IF NOT EXISTS %s;"
              "CREATE TABLE IF NOT EXISTS %s.schema_migrations ("
              " version integer PRIMARY KEY, name text NOT NULL,"
              " applied_at timestamptz NOT NULL DEFAULT now())",
-             schema, schema);
+             schema);
     if (!run(conn, sql, "creating the migrations table"))
         goto cleanup;
 

@@ -72,6 +72,23 @@ static void test_compat_empty_containers(void **state)
     cJSON_Delete(o);
 }
 
+static void test_compat_replaces_ill_formed_utf8(void **state)
+{
+    /* fuzz_json finding: a 0xF7 lead byte decoded above U+10FFFF and printed
+     * as an invalid surrogate pair. Each ill-formed sequence is one U+FFFD. */
+    const char *cases[] = {"\xf7\x87\x87\x87", "\xed\xa0\x80", "\xc0\xaf", "\xff", "\xe2\x82"};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cJSON *o = cJSON_CreateString(cases[i]);
+        char *s = json_print_compat(o, NULL);
+        cJSON *back = json_parse(s, strlen(s));
+        assert_non_null(back);
+        assert_true(strncmp(s, "\"\\ufffd", 7) == 0);
+        cJSON_Delete(back);
+        free(s);
+        cJSON_Delete(o);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -79,6 +96,7 @@ int main(void)
         cmocka_unit_test(test_typed_access),
         cmocka_unit_test(test_compat_format),
         cmocka_unit_test(test_compat_empty_containers),
+        cmocka_unit_test(test_compat_replaces_ill_formed_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

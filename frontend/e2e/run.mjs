@@ -5,14 +5,14 @@
 //
 // PUBLIC_URL is one origin that serves the SPA, /api, /media and /ws (gateway or nginx).
 // Drives Debian's chromium through playwright-core (no browser download).
-// Screenshots go to ../docs/screenshots/ (relative to frontend/).
+// Screenshots go to ../docs/screenshots/ (relative to frontend/), or to $SCREENSHOTS_DIR.
 // Ends with the plain line "N passed, N failed[, N skipped]".
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const shots = join(here, '..', '..', 'docs', 'screenshots');
+const shots = process.env.SCREENSHOTS_DIR ?? join(here, '..', '..', 'docs', 'screenshots');
 const base = (process.env.PUBLIC_URL ?? '').replace(/\/+$/, '');
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -114,6 +114,11 @@ async function sendMessage(page, text) {
   await box.press('Enter');
 }
 
+/** In the page: is a chat WebSocket open? */
+const chatSocketOpen = () =>
+  // @ts-expect-error test hook
+  /** @type {WebSocket[]} */ (window.__sockets).some((ws) => String(ws.url).includes('/ws/chat/') && ws.readyState === 1);
+
 /** @param {Page} page @param {string} text */
 const messageLocator = (page, text) => page.locator('[data-testid="message"] .message__text', { hasText: text });
 
@@ -128,9 +133,12 @@ async function seedMessages(/** @type {Page} */ page, /** @type {string} */ slug
         ws.onerror = rej;
       });
       let echoed = 0;
+      /** @type {string[]} */
+      const other = [];
       ws.onmessage = (ev) => {
         const f = JSON.parse(ev.data);
         if (f.message) echoed += 1;
+        else other.push(String(ev.data).slice(0, 120));
       };
       for (let i = 1; i <= count; i += 1) {
         ws.send(JSON.stringify({ message: `seed ${i}` }));
@@ -139,7 +147,7 @@ async function seedMessages(/** @type {Page} */ page, /** @type {string} */ slug
       const start = Date.now();
       while (echoed < count && Date.now() - start < 20_000) await new Promise((r) => setTimeout(r, 100));
       ws.close(1000);
-      if (echoed < count) throw new Error(`only ${echoed}/${count} seeded`);
+      if (echoed < count) throw new Error(`only ${echoed}/${count} seeded; other frames: ${other.join(' | ')}`);
     },
     { slug, count },
   );
@@ -268,8 +276,11 @@ scenario('reconnect: banner shows and missed messages arrive once', async () => 
   await a.goto('/');
   await b.goto('/');
   await a.getByRole('textbox', { name: 'Message' }).waitFor({ timeout: T });
-  await a.waitForTimeout(500);
+  // The first open's resync is over and the chat socket is open.
+  await a.waitForLoadState('networkidle');
+  await a.waitForFunction(chatSocketOpen, null, { timeout: T });
   const missed = `sent while A was away ${rand}`;
+  const resynced = a.waitForResponse((r) => /\/messages\/\?(.*&)?after=/.test(r.url()), { timeout: 30_000 });
   await a.evaluate(() => {
     // @ts-expect-error test hook
     for (const ws of window.__sockets) if (String(ws.url).includes('/ws/chat/')) ws.close();
@@ -279,7 +290,12 @@ scenario('reconnect: banner shows and missed messages arrive once', async () => 
   await sendMessage(b, missed);
   await messageLocator(a, missed).waitFor({ timeout: 30_000 });
   await a.getByTestId('reconnecting').waitFor({ state: 'detached', timeout: T });
-  await a.waitForTimeout(1500);
+  await resynced;
+  // A later live message has made a round trip after the resync answer: any
+  // duplicate of the missed one (resync + live frame) would be on screen now.
+  const marker = `after the resync ${rand}`;
+  await sendMessage(b, marker);
+  await messageLocator(a, marker).waitFor({ timeout: T });
   assert((await messageLocator(a, missed).count()) === 1, 'missed message shown twice');
 });
 

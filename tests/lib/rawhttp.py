@@ -8,6 +8,8 @@
 * ``Client`` adds a cookie jar, default headers (Origin, X-Forwarded-For, ...)
   and the CSRF dance: ``csrf()`` calls GET /api/auth/csrf/ and later unsafe
   requests send ``X-CSRFToken``.
+* ``source_ip`` (e.g. lib.stack.loopback_ip()) binds the client socket to that
+  127/8 address: the server sees it as the client IP, through nginx too.
 """
 
 import http.client
@@ -100,15 +102,16 @@ def _body_bytes(body, json, headers):
     return body
 
 
-def request(url, method="GET", headers=(), body=None, json=None, timeout=10.0):
+def request(url, method="GET", headers=(), body=None, json=None, timeout=10.0, source_ip=None):
     """Send one request to an absolute URL. `headers` is a list of (name, value)
     pairs or a dict; values may be bytes. Host defaults to the URL's netloc
-    unless given. Returns a Response."""
+    unless given. `source_ip` binds the local end. Returns a Response."""
     u = urlsplit(url)
     headers = list(headers.items()) if isinstance(headers, dict) else list(headers)
     body = _body_bytes(body, json, headers)
     path = (u.path or "/") + (("?" + u.query) if u.query else "")
-    conn = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=timeout)
+    conn = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=timeout,
+                                      source_address=(source_ip, 0) if source_ip else None)
     try:
         conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
         if not any(k.lower() == "host" for k, _ in headers):
@@ -132,14 +135,15 @@ class _FakeSock:
         return self._f
 
 
-def raw_request(url, data, timeout=10.0, half_close=False):
+def raw_request(url, data, timeout=10.0, half_close=False, source_ip=None):
     """Write `data` (bytes, sent as is) to the URL's host:port and read until the
     server closes, a whole Content-Length response arrived, or `timeout`; parse
     the first HTTP response. `half_close` shuts our sending side after `data`.
     Returns a Response, or None if the server closed without answering."""
     u = urlsplit(url)
     chunks = []
-    with socket.create_connection((u.hostname, u.port or 80), timeout=timeout) as s:
+    with socket.create_connection((u.hostname, u.port or 80), timeout=timeout,
+                                  source_address=(source_ip, 0) if source_ip else None) as s:
         s.sendall(data)
         if half_close:
             s.shutdown(socket.SHUT_WR)
@@ -181,8 +185,9 @@ class Client:
         r = c.post("/api/auth/login/", json={...}) # sends X-CSRFToken + cookies
     """
 
-    def __init__(self, base_url, origin=None, forwarded_for=None, headers=None):
+    def __init__(self, base_url, origin=None, forwarded_for=None, headers=None, source_ip=None):
         self.base_url = base_url.rstrip("/")
+        self.source_ip = source_ip
         self.cookies = {}  # name -> value
         self.csrf_token = None
         self.headers = dict(headers or {})
@@ -223,7 +228,8 @@ class Client:
                 merged.pop(k, None)
             else:
                 merged[k] = v
-        r = request(self.base_url + path, method, list(merged.items()), body=body, json=json, timeout=timeout)
+        r = request(self.base_url + path, method, list(merged.items()), body=body, json=json, timeout=timeout,
+                    source_ip=self.source_ip)
         self.update_cookies(r)
         return r
 

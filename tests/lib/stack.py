@@ -59,6 +59,23 @@ def free_port():
     raise RuntimeError("no free port")
 
 
+_loopback_seq = 0
+
+
+def loopback_ip():
+    """A fresh 127.a.b.c source address (not 127.0.0.x) for one test client.
+
+    Linux accepts any 127/8 address as a local source, so a client bound to
+    its own address is a distinct client IP for the gateway and for nginx:
+    rate-limit counters and guest presence of different tests stay apart,
+    also through nginx, which overwrites X-Forwarded-For with the peer."""
+    import random
+    global _loopback_seq
+    _loopback_seq += 1
+    n = (random.randrange(1 << 16) << 8 | _loopback_seq) % (254 * 254 * 254)
+    return f"127.{1 + n // (254 * 254)}.{1 + n // 254 % 254}.{1 + n % 254}"
+
+
 def http_status(url, timeout=2.0):
     """Status code of a GET, or None if nothing answers."""
     try:

@@ -7,12 +7,14 @@
     ws.close()
 
 ``handshake_status()`` tells what an upgrade attempt got (101, 403, ...)
-without raising.
+without raising. ``source_ip=`` (lib.stack.loopback_ip()) makes the socket a
+distinct client IP, through nginx too (guest presence counts per IP).
 """
 
 import json
 import time
 import socket
+from urllib.parse import urlsplit
 
 import websocket  # websocket-client
 
@@ -115,21 +117,37 @@ def _headers(origin, cookie, headers):
     return h
 
 
-def connect(url, origin=None, cookie=None, headers=None, timeout=5.0):
+def _bound_socket(url, source_ip, timeout):
+    u = urlsplit(url)
+    if u.scheme != "ws":
+        raise ValueError("source_ip needs a ws:// URL")
+    return socket.create_connection((u.hostname, u.port or 80), timeout=timeout,
+                                    source_address=(source_ip, 0))
+
+
+def connect(url, origin=None, cookie=None, headers=None, timeout=5.0, source_ip=None):
     """Open a WebSocket. `origin` is sent as the Origin header (None: none at
     all); `cookie` a Cookie header value (e.g. Client.cookie_header());
-    `headers` extra "Name: value" strings. Raises on a failed handshake."""
+    `headers` extra "Name: value" strings; `source_ip` binds the local end.
+    Raises on a failed handshake."""
     conn = websocket.WebSocket(enable_multithread=True)
-    conn.connect(url, header=_headers(origin, cookie, headers), origin=origin,
-                 suppress_origin=origin is None, timeout=timeout)
+    sock = _bound_socket(url, source_ip, timeout) if source_ip else None
+    try:
+        conn.connect(url, header=_headers(origin, cookie, headers), origin=origin,
+                     suppress_origin=origin is None, timeout=timeout, socket=sock)
+    except BaseException:
+        if sock is not None:
+            sock.close()
+        raise
     return WS(conn)
 
 
-def handshake_status(url, origin=None, cookie=None, headers=None, timeout=5.0):
+def handshake_status(url, origin=None, cookie=None, headers=None, timeout=5.0, source_ip=None):
     """HTTP status of an upgrade attempt: 101 on success, else the refusal's
     status (e.g. 403), or None if the connection failed outright."""
     try:
-        ws = connect(url, origin=origin, cookie=cookie, headers=headers, timeout=timeout)
+        ws = connect(url, origin=origin, cookie=cookie, headers=headers, timeout=timeout,
+                     source_ip=source_ip)
     except websocket.WebSocketBadStatusException as e:
         return e.status_code
     except (OSError, websocket.WebSocketException):

@@ -221,6 +221,14 @@ int ws_room_join(ws_server_t *srv, ws_conn_t *c)
             return -1;
         }
         free(subject);
+        /* The SUB travels on this connection, the socket's posts on the
+         * request connection: without a round trip the server may route the
+         * room's next event before it knows this gateway wants it, and the
+         * first sender would miss its own message. One bounded ping, only when
+         * this gateway opens the room, on the service thread. */
+        if (natsConnection_Status(srv->nc) == NATS_CONN_STATUS_CONNECTED &&
+            natsConnection_FlushTimeout(srv->nc, 200) != NATS_OK)
+            log_warn("ws: room subscription not confirmed within 200 ms");
         *slot = r;
     }
     free(token);
