@@ -174,46 +174,78 @@ class Publisher(threading.Thread):
 
 
 class Subscriber(threading.Thread):
-    """A reader in the room recording every chat frame's id in arrival order."""
+    """A reader in the room behaving like the frontend: on any close it
+    reconnects and fetches what it missed with ?after=<last id> (P8)."""
 
-    def __init__(self, url, room, origin, cookie):
+    def __init__(self, url, room, origin, client):
         super().__init__(daemon=True)
-        self.ws = wslib.connect(f"{url}/ws/chat/{room}/", origin=origin, cookie=cookie)
-        self.ids = []
+        self.url = f"{url}/ws/chat/{room}/"
+        self.room, self.origin, self.client = room, origin, client
+        self.seen = set()
+        self.live = [[]]        # ids received live, one list per connection
+        self.live_dups = []     # ids received live more than once
+        self.close_codes = []   # how each connection ended
+        self.resynced = 0       # messages learnt from history after a reconnect
         self.stop_event = threading.Event()
+        self.ws = self._connect()
         self.start()
+
+    def _connect(self):
+        return wslib.connect(self.url, origin=self.origin, cookie=self.client.cookie_header(),
+                             timeout=2.0)
+
+    def _resync(self):
+        after = max(self.seen, default=0)
+        for m in history(self.client, self.room, after=after):
+            if m["id"] not in self.seen:
+                self.seen.add(m["id"])
+                self.resynced += 1
 
     def run(self):
         while not self.stop_event.is_set():
+            if self.ws is None:
+                try:
+                    self.ws = self._connect()
+                except (OSError, websocket.WebSocketException):
+                    time.sleep(0.3)
+                    continue
+                self.live.append([])
+                self._resync()
             try:
                 f = self.ws.recv_json(0.2)
             except TimeoutError:
                 continue
             except (ConnectionError, OSError, websocket.WebSocketException):
-                return
+                self.close_codes.append(self.ws.close_code or 1006)
+                self.ws = None
+                continue
             if "id" in f and "message" in f:
-                self.ids.append(f["id"])
+                if f["id"] in self.live[-1]:
+                    self.live_dups.append(f["id"])
+                self.live[-1].append(f["id"])
+                self.seen.add(f["id"])
 
     def stop(self):
         self.stop_event.set()
         self.join(5)
-        self.ws.close()
+        if self.ws is not None:
+            self.ws.close()
 
-    def check(self, stored):
-        """No frame twice, none out of id order; prints how many stored
-        messages never arrived live (NATS core is at-most-once: a client
-        only gets those back by resyncing with ?after=, P8)."""
+    def check(self, stored, complete=True):
+        """Nothing received live twice or out of id order on one connection,
+        and (if `complete`) every stored message reached this reader, live or
+        by resync. Returns the ids it never got."""
         time.sleep(1)  # let the last frames arrive
-        ids = list(self.ids)
-        dup = sorted(i for i in set(ids) if ids.count(i) > 1)
-        out_of_order = [(a, b) for a, b in zip(ids, ids[1:]) if b <= a]
-        missed = sorted({m["id"] for m in stored} - set(ids))
-        print(f"[fault] room subscriber: {len(ids)} frames, {len(missed)} stored messages "
-              f"never delivered live {missed[:10]}")
-        assert not dup, f"room subscriber got messages twice: {dup[:10]}"
-        assert not out_of_order, f"room subscriber got frames out of id order: {out_of_order[:10]}"
+        out_of_order = [(a, b) for seg in self.live for a, b in zip(seg, seg[1:]) if b <= a]
+        missed = sorted({m["id"] for m in stored} - self.seen)
+        print(f"[fault] room reader: {sum(map(len, self.live))} frames live on "
+              f"{len(self.live)} connection(s) (closed with {self.close_codes}), "
+              f"{self.resynced} by resync, {len(missed)} never {missed[:10]}")
+        assert not self.live_dups, f"room reader got messages twice: {self.live_dups[:10]}"
+        assert not out_of_order, f"room reader got frames out of id order: {out_of_order[:10]}"
+        if complete:
+            assert not missed, f"stored messages the room reader never got: {missed[:10]}"
         return missed
-
 
 
 class Load:
@@ -277,9 +309,9 @@ class Load:
         return dict(total)
 
 
-def history(client, room, page=200):
-    """Every message of `room` in id order, paging with ?after= (P8)."""
-    out, after = [], 0
+def history(client, room, page=200, after=0):
+    """Every message of `room` with id > after, in id order, paging with ?after= (P8)."""
+    out = []
     while True:
         r = client.get(f"/api/chat/rooms/{room}/messages/?after={after}&limit={page}")
         assert r.status == 200, r
