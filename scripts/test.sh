@@ -251,6 +251,19 @@ e2e_suite() {
       SCREENSHOTS_DIR="$shots" timeout 1200 npm --prefix frontend run e2e
     status=$?
     record_from_log e2e "$LOGS/test-e2e.log" "$status"
+    # The admin screens need a superuser: created the way an operator does.
+    local admin_pw
+    admin_pw="e2e-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+    if ECHOCHAT_RUN_DIR="$E2E_RUN_DIR" scripts/stack.sh exec auth createsuperuser \
+        --username e2eadmin --password "$admin_pw" >"$LOGS/e2e-createsuperuser.log" 2>&1; then
+      note "e2e-admin: npm run e2e:admin against $public"
+      run_logged "$LOGS/test-e2e-admin.log" env PUBLIC_URL="$public" CHROMIUM_PATH=/usr/bin/chromium \
+        SCREENSHOTS_DIR="$shots" ADMIN_USERNAME=e2eadmin ADMIN_PASSWORD="$admin_pw" \
+        timeout 900 npm --prefix frontend run e2e:admin
+      record_from_log e2e-admin "$LOGS/test-e2e-admin.log" $?
+    else
+      record e2e-admin 0 1 "createsuperuser failed (see $LOGS/e2e-createsuperuser.log)"
+    fi
   else
     record e2e 0 1 "the e2e stack has no nginx front (see $LOGS/stack-up-e2e.log)"
   fi

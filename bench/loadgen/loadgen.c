@@ -58,6 +58,7 @@ static struct {
     int ws_port, http_port;
     const char *room;
     int subs, pubs, idle, guests, users;
+    int idle_presence; /* idle sockets on /ws/presence/ instead of a chat room */
     double rate; /* messages/s in total, 0 = as fast as chat answers */
     int duration;
     const char *pids;
@@ -305,7 +306,7 @@ static void connect_one(conn_t *c)
     ci.context = ctx;
     ci.address = opt.host;
     ci.port = opt.ws_port;
-    if (c->kind == K_PRES || c->kind == K_OBS)
+    if (c->kind == K_PRES || c->kind == K_OBS || (c->kind == K_IDLE && opt.idle_presence))
         snprintf(path, sizeof path, "/ws/presence/");
     else
         snprintf(path, sizeof path, "/ws/chat/%s/", opt.room);
@@ -417,7 +418,7 @@ static void usage(void)
             "usage: echochat-loadgen --ws ws://127.0.0.1:PORT [--http http://127.0.0.1:PORT]\n"
             "  --mode chat|idle|presence  --room public  --duration S (≤ %d)\n"
             "  chat:     --subs S --pubs P --rate MSGS_PER_S\n"
-            "  idle:     --idle N --pids PID,PID\n"
+            "  idle:     --idle N --pids PID,PID [--presence: sockets on /ws/presence/]\n"
             "  presence: --guests G --users U\n"
             "  --origin HOST:PORT (sent as http://HOST:PORT; default the HTTP port)\n",
             MAX_DURATION_S);
@@ -441,7 +442,7 @@ int main(int argc, char **argv)
         {"ws", 1, 0, 'w'},     {"http", 1, 0, 'h'}, {"mode", 1, 0, 'm'},   {"room", 1, 0, 'r'},
         {"subs", 1, 0, 's'},   {"pubs", 1, 0, 'p'}, {"rate", 1, 0, 'R'},   {"duration", 1, 0, 'd'},
         {"idle", 1, 0, 'i'},   {"pids", 1, 0, 'P'}, {"guests", 1, 0, 'g'}, {"users", 1, 0, 'u'},
-        {"origin", 1, 0, 'o'}, {0, 0, 0, 0}};
+        {"origin", 1, 0, 'o'}, {"presence", 0, 0, 'Q'}, {0, 0, 0, 0}};
     int ch;
     bool have_ws = false;
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -473,6 +474,9 @@ int main(int argc, char **argv)
             break;
         case 'i':
             opt.idle = atoi(optarg);
+            break;
+        case 'Q':
+            opt.idle_presence = 1;
             break;
         case 'P':
             opt.pids = optarg;

@@ -135,7 +135,7 @@ scenario('superuser edits a message timestamp with the picker; the message moves
   assert(JSON.stringify(await historyTexts(page)) === JSON.stringify(texts), 'messages not in send order before the edit');
 
   // Admin → Messages, filtered by the room.
-  await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Admin' }).click();
+  await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Admin', exact: true }).click();
   await page.waitForURL(/\/admin\/users$/, { timeout: T });
   await openAdmin(page, 'Messages');
   const bulk = page.getByRole('button', { name: 'Delete all matching…' });

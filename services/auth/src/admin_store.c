@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit.h"
+#include "echo/audit_log.h"
 #include "auth.h"
 #include "echo/db.h"
 #include "media.h"
@@ -38,7 +38,7 @@ static admin_status_t begin_on(int64_t id, user_t *out)
     snprintf(uid, sizeof uid, "%lld", (long long)id);
     if (!db_begin())
         return ADMIN_ERROR;
-    if (!audit_lock()) {
+    if (!audit_log_lock("auth")) {
         db_rollback();
         return ADMIN_ERROR;
     }
@@ -114,7 +114,7 @@ admin_status_t admin_create_user(const admin_actor_t *actor, const char *usernam
     memset(out, 0, sizeof *out);
     if (!db_begin())
         return ADMIN_ERROR;
-    if (!audit_lock())
+    if (!audit_log_lock("auth"))
         return finish(ADMIN_ERROR);
     const char *params[] = {username, hash, email};
     PGresult *r = db_query("INSERT INTO auth.users (username, password, email) VALUES ($1, $2, $3)"
@@ -127,7 +127,7 @@ admin_status_t admin_create_user(const admin_actor_t *actor, const char *usernam
     cJSON *changes = cJSON_CreateObject();
     change_str(changes, "username", "", out->username);
     change_str(changes, "email", "", out->email);
-    bool ok = audit_record(actor->id, actor->username, "create", out->id, out->username, changes);
+    bool ok = audit_log_record("auth", actor->id, actor->username, "create", "user", out->id, out->username, changes);
     cJSON_Delete(changes);
     admin_status_t st = finish(ok ? ADMIN_OK : ADMIN_ERROR);
     if (st != ADMIN_OK)
@@ -177,7 +177,7 @@ admin_status_t admin_update_user(const admin_actor_t *actor, int64_t id, const a
             PQclear(r);
             const char *del[] = {uid};
             if ((res->deactivated && !exec_ok("DELETE FROM auth.sessions WHERE user_id = $1", 1, del)) ||
-                !audit_record(actor->id, actor->username, "update", id, username, changes))
+                !audit_log_record("auth", actor->id, actor->username, "update", "user", id, username, changes))
                 st = ADMIN_ERROR;
         }
     }
@@ -227,7 +227,7 @@ admin_status_t admin_delete_user(const admin_actor_t *actor, int64_t id, admin_r
     cJSON_AddItemToArray(pair, cJSON_CreateBool(b->is_superuser));
     cJSON_AddItemToArray(pair, cJSON_CreateNull());
     bool ok = exec_ok("DELETE FROM auth.users WHERE id = $1", 1, params) && drop_avatar(b->avatar) &&
-              audit_record(actor->id, actor->username, "delete", id, b->username, changes);
+              audit_log_record("auth", actor->id, actor->username, "delete", "user", id, b->username, changes);
     cJSON_Delete(changes);
     res->changed = true;
     return finish(ok ? ADMIN_OK : ADMIN_ERROR);
@@ -259,7 +259,7 @@ admin_status_t admin_set_password(const admin_actor_t *actor, int64_t id, const 
     for (int i = 0; i < PQntuples(r); i++)
         cJSON_AddItemToArray(list, cJSON_CreateString(PQgetvalue(r, i, 0)));
     PQclear(r);
-    if (!audit_record(actor->id, actor->username, "password", id, res->before.username, NULL)) {
+    if (!audit_log_record("auth", actor->id, actor->username, "password", "user", id, res->before.username, NULL)) {
         cJSON_Delete(list);
         return finish(ADMIN_ERROR);
     }
@@ -291,7 +291,7 @@ admin_status_t admin_set_avatar(const admin_actor_t *actor, int64_t id, const av
         change_str(changes, "avatar", b->avatar, img->name);
         bool ok = media_put(img->name, img->content_type, img->data, img->len) == 0 &&
                   exec_ok("UPDATE auth.users SET avatar = $2 WHERE id = $1", 2, up) && drop_avatar(b->avatar) &&
-                  audit_record(actor->id, actor->username, "update", id, b->username, changes);
+                  audit_log_record("auth", actor->id, actor->username, "update", "user", id, b->username, changes);
         cJSON_Delete(changes);
         st = ok ? ADMIN_OK : ADMIN_ERROR;
     }

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "admin_store.h"
 #include "auth.h"
 #include "avatar.h"
 #include "echo/multipart.h"
@@ -66,5 +67,11 @@ void h_admin_password(call_t *c);
 void h_admin_avatar(call_t *c);
 void h_admin_audit(call_t *c);
 void h_media(http_req_t *req, http_resp_t *resp, void *ctx);
+
+/* The parse/validate step of PATCH /api/admin/users/<id>/ (http_admin.c):
+ * fills p or answers 400 on c->resp and returns false; free p with
+ * admin_patch_free either way. */
+bool admin_read_patch(call_t *c, admin_patch_t *p);
+void admin_patch_free(admin_patch_t *p);
 
 #endif

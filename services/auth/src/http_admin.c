@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "admin_store.h"
-#include "audit.h"
+#include "echo/audit_log.h"
 #include "body.h"
 #include "echo/db.h"
 #include "echo/isotime.h"
@@ -496,8 +496,9 @@ static void publish_changes(call_t *c, const admin_result_t *r)
 static bool read_patch_fields(call_t *c, cJSON *o, admin_patch_t *p);
 
 /* Reads a PATCH body: a JSON object of the editable fields only. Fills p
- * (heap strings) or replies 400 and returns false. */
-static bool read_patch(call_t *c, admin_patch_t *p)
+ * (heap strings) or replies 400 and returns false. No database work, so
+ * fuzz/fuzz_auth_admin.c drives it directly. */
+bool admin_read_patch(call_t *c, admin_patch_t *p)
 {
     *p = (admin_patch_t){.is_active = -1, .is_staff = -1, .is_superuser = -1};
     if (c->req->body_len == 0)
@@ -581,7 +582,7 @@ static bool read_patch_fields(call_t *c, cJSON *o, admin_patch_t *p)
     return true;
 }
 
-static void patch_free(admin_patch_t *p)
+void admin_patch_free(admin_patch_t *p)
 {
     free(p->username);
     free(p->email);
@@ -592,7 +593,7 @@ static void user_patch(call_t *c, int64_t id)
 {
     admin_patch_t p;
     admin_result_t r = {0};
-    if (!read_patch(c, &p))
+    if (!admin_read_patch(c, &p))
         goto done;
     admin_actor_t actor = actor_of(c);
     admin_status_t st = admin_update_user(&actor, id, &p, &r);
@@ -610,7 +611,7 @@ static void user_patch(call_t *c, int64_t id)
         publish_changes(c, &r);
     reply_user(c, 200, &r.after);
 done:
-    patch_free(&p);
+    admin_patch_free(&p);
     admin_result_free(&r);
 }
 
@@ -814,8 +815,8 @@ void h_admin_audit(call_t *c)
     f.object_id = object_id;
     f.limit = (int)limit;
     cJSON *results = NULL;
-    char next[48];
-    if (!audit_query(&f, &results, next)) {
+    char next[AUDIT_AT_LEN];
+    if (!audit_log_query("auth", &f, &results, next)) {
         free(actor);
         http_unavailable(c);
         return;

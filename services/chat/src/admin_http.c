@@ -230,8 +230,8 @@ void admin_audit(http_req_t *req, http_resp_t *resp, void *ctx)
     f.object_id = object_id;
     f.limit = (int)limit;
     cJSON *results = NULL;
-    char next[CHAT_TIME_LEN];
-    if (!audit_query(&f, &results, next)) {
+    char next[AUDIT_AT_LEN];
+    if (!audit_log_query("chat", &f, &results, next)) {
         admin_unavailable(resp);
         goto cleanup;
     }

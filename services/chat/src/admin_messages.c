@@ -184,7 +184,7 @@ static void message_delete(http_resp_t *resp, const admin_actor_t *actor, const 
                                    cJSON_CreateNull()));
     cJSON_Delete(m);
     label = chat_label(PQgetvalue(r, 0, 4), ADMIN_LABEL_MAX);
-    if (!audit_record(actor->id, actor->username, "delete", "message", strtoll(id, NULL, 10), label,
+    if (!audit_log_record("chat", actor->id, actor->username, "delete", "message", strtoll(id, NULL, 10), label,
                       changes) ||
         !db_commit())
         goto unavailable;
@@ -309,7 +309,7 @@ static void message_patch(http_req_t *req, http_resp_t *resp, const admin_actor_
     }
     bool changed = cJSON_GetArraySize(changes) > 0;
     label = chat_label(PQgetvalue(u, 0, 4), ADMIN_LABEL_MAX);
-    if (changed && !audit_record(actor->id, actor->username, "update", "message",
+    if (changed && !audit_log_record("chat", actor->id, actor->username, "update", "message",
                                  strtoll(id, NULL, 10), label, changes))
         goto unavailable;
     if (!db_commit())
@@ -474,7 +474,7 @@ static void messages_bulk_delete(http_req_t *req, http_resp_t *resp, const admin
     cJSON_AddItemToObject(changes, "deleted", pair(cJSON_CreateNull(), cJSON_CreateNumber(n)));
     char label[64];
     snprintf(label, sizeof label, "%d messages", n);
-    if (!audit_record(actor->id, actor->username, "bulk_delete", "message", -1, label, changes) ||
+    if (!audit_log_record("chat", actor->id, actor->username, "bulk_delete", "message", -1, label, changes) ||
         !db_commit())
         goto unavailable;
     history_cache_flush();

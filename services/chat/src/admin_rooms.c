@@ -270,7 +270,7 @@ static void rooms_create(http_req_t *req, http_resp_t *resp, const admin_actor_t
     cJSON_AddItemToObject(changes, "name", pair(cJSON_CreateNull(), cJSON_CreateString(name)));
     cJSON_AddItemToObject(changes, "owner", pair(cJSON_CreateNull(), str_or_null(owner_name)));
     int64_t id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-    if (!audit_record(actor->id, actor->username, "create", "room", id, slug, changes) ||
+    if (!audit_log_record("chat", actor->id, actor->username, "create", "room", id, slug, changes) ||
         !db_commit())
         goto unavailable;
     reply_room(resp, PQgetvalue(r, 0, 0), 201);
@@ -342,7 +342,7 @@ static void room_patch(http_req_t *req, http_resp_t *resp, const admin_actor_t *
         if (!u)
             goto unavailable;
         PQclear(u);
-        if (!audit_record(actor->id, actor->username, "update", "room", strtoll(id, NULL, 10),
+        if (!audit_log_record("chat", actor->id, actor->username, "update", "room", strtoll(id, NULL, 10),
                           slug, changes))
             goto unavailable;
     }
@@ -419,7 +419,7 @@ static void room_delete(http_req_t *req, http_resp_t *resp, const admin_actor_t 
     int n = PQntuples(del);
     cJSON_AddItemToObject(changes, "message_count",
                           pair(cJSON_CreateNumber(n), cJSON_CreateNumber(0)));
-    if (!audit_record(actor->id, actor->username, "delete", "room", strtoll(id, NULL, 10), slug,
+    if (!audit_log_record("chat", actor->id, actor->username, "delete", "room", strtoll(id, NULL, 10), slug,
                       changes) ||
         !db_commit())
         goto unavailable;

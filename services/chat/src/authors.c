@@ -74,29 +74,24 @@ done:
     return ok;
 }
 
+/* user_updated delivery thread. */
 static void on_user_updated(bus_t *bus, natsMsg *msg, void *arg)
 {
-    const char *data = natsMsg_GetData(msg);
-    size_t len = (size_t)natsMsg_GetDataLength(msg);
-    cJSON *ev = data ? json_parse(data, len) : NULL;
-    int64_t user_id;
-    const char *username = json_str(ev, "username");
-    if (!cJSON_IsObject(ev) || !json_int(ev, "user_id", &user_id) || !username ||
-        !*username || !text_valid_utf8(username, strlen(username))) {
+    chat_user_event_t ev;
+    if (!chat_user_event_parse(natsMsg_GetData(msg), (size_t)natsMsg_GetDataLength(msg), true,
+                               &ev)) {
         log_warn("authors: malformed user_updated event ignored");
         goto cleanup;
     }
-    const cJSON *av = cJSON_GetObjectItemCaseSensitive(ev, "avatar");
-    bool has_avatar = av && (cJSON_IsString(av) || cJSON_IsNull(av));
-    const char *avatar = cJSON_IsString(av) ? av->valuestring : NULL;
     char uid[24];
-    snprintf(uid, sizeof uid, "%" PRId64, user_id);
+    snprintf(uid, sizeof uid, "%" PRId64, ev.user_id);
     /* One retry covers a connection that dropped since the last event. */
-    if (!apply(uid, username, avatar, has_avatar) && !apply(uid, username, avatar, has_avatar))
+    if (!apply(uid, ev.username, ev.avatar, ev.has_avatar) &&
+        !apply(uid, ev.username, ev.avatar, ev.has_avatar))
         log_error("authors: user %s renamed to %s but history could not be updated", uid,
-                  username);
+                  ev.username);
 cleanup:
-    cJSON_Delete(ev);
+    chat_user_event_free(&ev);
 }
 
 static bool apply_deleted(const char *uid)
@@ -120,22 +115,21 @@ static bool apply_deleted(const char *uid)
     return true;
 }
 
+/* user_deleted delivery thread. */
 static void on_user_deleted(bus_t *bus, natsMsg *msg, void *arg)
 {
-    const char *data = natsMsg_GetData(msg);
-    size_t len = (size_t)natsMsg_GetDataLength(msg);
-    cJSON *ev = data ? json_parse(data, len) : NULL;
-    int64_t user_id;
-    if (!cJSON_IsObject(ev) || !json_int(ev, "user_id", &user_id)) {
+    chat_user_event_t ev;
+    if (!chat_user_event_parse(natsMsg_GetData(msg), (size_t)natsMsg_GetDataLength(msg), false,
+                               &ev)) {
         log_warn("authors: malformed user_deleted event ignored");
         goto cleanup;
     }
     char uid[24];
-    snprintf(uid, sizeof uid, "%" PRId64, user_id);
+    snprintf(uid, sizeof uid, "%" PRId64, ev.user_id);
     if (!apply_deleted(uid) && !apply_deleted(uid))
         log_error("authors: user %s deleted but their rooms and messages keep the link", uid);
 cleanup:
-    cJSON_Delete(ev);
+    chat_user_event_free(&ev);
 }
 
 int chat_authors_start(bus_t *bus)

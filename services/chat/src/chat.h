@@ -9,6 +9,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "echo/audit_log.h"
 #include "echo/bus.h"
 #include "echo/config.h"
 
@@ -112,25 +113,6 @@ bool room_locks_valid(const room_locks_t *l);
 /* Releases the locks (drops the connection if that fails). */
 void room_locks_release(room_locks_t *l);
 
-/* audit.c: chat's admin audit log (docs/admin-api.md). */
-typedef struct {
-    const char *actor;
-    const char *object_type;
-    const char *action;
-    bool has_object_id, has_since, has_until, has_before;
-    int64_t object_id;
-    int64_t since_us, until_us, before_us;
-    int limit;
-} audit_filter_t;
-/* Records one entry inside the caller's transaction. object_id < 0 = null.
- * changes maps field -> [before, after] and is not consumed. */
-bool audit_record(int64_t actor_id, const char *actor, const char *action,
-                  const char *object_type, int64_t object_id, const char *object_label,
-                  const cJSON *changes);
-/* Newest first; *results is a new array; next_before gets the `at` of the
- * last entry when more follow, else "". */
-bool audit_query(const audit_filter_t *f, cJSON **results, char next_before[CHAT_TIME_LEN]);
-
 /* rooms.c: room rows and echochat.chat.room.access. */
 typedef enum { ROOM_OK = 0, ROOM_MISSING, ROOM_DB_ERROR } room_status_t;
 typedef struct {
@@ -186,5 +168,56 @@ typedef struct {
     const char *avatar; /* may be NULL */
 } chat_user_t;
 bool chat_user_from_json(const cJSON *user, chat_user_t *out);
+
+/* chat_request.c: the pure parse/validate step of chat's NATS requests and
+ * consumed events (fuzzed by fuzz/fuzz_chat_nats.c). Borrowed strings point
+ * into doc; free with the matching _free even when parsing failed. */
+typedef enum {
+    CHAT_POST_OK = 0,
+    CHAT_POST_IGNORED,   /* malformed, empty text, guest → "ignored" */
+    CHAT_POST_TOO_LONG,  /* → "message_too_long" */
+    CHAT_POST_FORBIDDEN, /* room name the gateway would refuse → "forbidden" */
+} chat_post_verdict_t;
+typedef struct {
+    cJSON *doc;
+    const char *room;      /* set on CHAT_POST_OK */
+    const char *base_url;  /* "" when absent */
+    const char *client_id; /* NULL when absent or unusable (P7) */
+    char *content;         /* trimmed text (heap), set on CHAT_POST_OK */
+    chat_user_t user;
+} chat_post_request_t;
+/* echochat.chat.message.post: websocket.md §2.2 steps 4–6, W2, W10, P7. */
+chat_post_verdict_t chat_post_request_parse(const chat_config_t *cfg, const char *data,
+                                            size_t len, chat_post_request_t *out);
+void chat_post_request_free(chat_post_request_t *r);
+
+typedef enum {
+    CHAT_ACCESS_LOOKUP = 0,     /* a signed-in user and a valid private slug: ask the db */
+    CHAT_ACCESS_PUBLIC,         /* the public room: allowed */
+    CHAT_ACCESS_BAD_REQUEST,    /* 400 bad_request */
+    CHAT_ACCESS_INVALID_ROOM,   /* 403 invalid_room */
+    CHAT_ACCESS_LOGIN_REQUIRED, /* 403 login_required */
+} chat_access_verdict_t;
+typedef struct {
+    cJSON *doc;
+    const char *room; /* set on CHAT_ACCESS_LOOKUP */
+    chat_user_t user;
+} chat_access_request_t;
+/* echochat.chat.room.access (W2, W3). */
+chat_access_verdict_t chat_access_request_parse(const chat_config_t *cfg, const char *data,
+                                                size_t len, chat_access_request_t *out);
+void chat_access_request_free(chat_access_request_t *r);
+
+/* auth's user_updated (need_username) and user_deleted events. */
+typedef struct {
+    cJSON *doc;
+    int64_t user_id;
+    const char *username; /* valid UTF-8, non-empty when need_username */
+    const char *avatar;   /* NULL when absent or null */
+    bool has_avatar;      /* "avatar" present as a string or null */
+} chat_user_event_t;
+bool chat_user_event_parse(const char *data, size_t len, bool need_username,
+                           chat_user_event_t *out);
+void chat_user_event_free(chat_user_event_t *e);
 
 #endif

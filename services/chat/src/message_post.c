@@ -335,70 +335,35 @@ cleanup:
     room_free(&owner);
 }
 
-/* Usable P7 client id: a non-empty string of at most 64 code points. */
-static const char *client_id_of(const cJSON *req)
-{
-    const char *cid = json_str(req, "client_id");
-    if (!cid || !*cid)
-        return NULL;
-    size_t len = strlen(cid);
-    if (!text_valid_utf8(cid, len) || text_codepoints(cid, len) > CHAT_CLIENT_ID_MAX)
-        return NULL;
-    return cid;
-}
-
 /* Bus worker thread (queue group chat): one chat frame sent by a socket. */
 static void on_post(bus_t *bus, natsMsg *msg, void *arg)
 {
     double t0 = metrics_now();
     post_t p = {.bus = bus, .msg = msg};
-    const char *data = natsMsg_GetData(msg);
-    size_t len = (size_t)natsMsg_GetDataLength(msg);
-    cJSON *req = NULL;
-    char *content = NULL;
-
-    /* W10: a NUL in the text is not storable; cJSON would silently cut it. */
-    if (!data || chat_json_has_nul_escape(data, len) || !(req = json_parse(data, len)) ||
-        !cJSON_IsObject(req)) {
-        reply_error(&p, "ignored", 0);
-        goto cleanup;
-    }
-    const char *room = json_str(req, "room");
-    const char *text = json_str(req, "text");
-    p.base_url = json_str(req, "base_url");
-    if (!p.base_url)
-        p.base_url = "";
-    if (!room || !text || !text_valid_utf8(room, strlen(room))) {
-        reply_error(&p, "ignored", 0);
-        goto cleanup;
-    }
-    switch (chat_text_check(text, strlen(text), g_cfg->max_length, &content)) {
-    case CHAT_TEXT_OK:
+    chat_post_request_t req;
+    switch (chat_post_request_parse(g_cfg, natsMsg_GetData(msg),
+                                    (size_t)natsMsg_GetDataLength(msg), &req)) {
+    case CHAT_POST_OK:
+        p.base_url = req.base_url;
+        p.client_id = req.client_id;
+        p.user = req.user;
+        post_store(&p, req.room, req.content);
         break;
-    case CHAT_TEXT_TOO_LONG: /* guests get this one too (§2.2 step 5) */
-        reply_error(&p, "message_too_long", 0);
-        goto cleanup;
-    case CHAT_TEXT_EMPTY:
-    case CHAT_TEXT_INVALID:
+    case CHAT_POST_IGNORED:
+        p.base_url = req.base_url;
         reply_error(&p, "ignored", 0);
-        goto cleanup;
+        break;
+    case CHAT_POST_TOO_LONG:
+        p.base_url = req.base_url;
+        reply_error(&p, "message_too_long", 0);
+        break;
+    case CHAT_POST_FORBIDDEN:
+        p.base_url = req.base_url;
+        reply_error(&p, "forbidden", 0);
+        break;
     }
-    if (!chat_user_from_json(cJSON_GetObjectItemCaseSensitive(req, "user"), &p.user) ||
-        !text_valid_utf8(p.user.username, strlen(p.user.username))) {
-        reply_error(&p, "ignored", 0); /* guests: silently dropped (step 6) */
-        goto cleanup;
-    }
-    if (!chat_room_name_allowed(g_cfg, room, strlen(room))) {
-        reply_error(&p, "forbidden", 0); /* the gateway refuses such sockets (W2) */
-        goto cleanup;
-    }
-    p.client_id = client_id_of(req);
-    post_store(&p, room, content);
-
-cleanup:
     metric_observe(m_latency, metrics_now() - t0);
-    free(content);
-    cJSON_Delete(req);
+    chat_post_request_free(&req);
 }
 
 void chat_post_housekeeping(void)

@@ -89,18 +89,6 @@ room_status_t room_get_or_create(const char *slug, const char *name, const int64
     return room_get(slug, out);
 }
 
-bool chat_user_from_json(const cJSON *user, chat_user_t *out)
-{
-    memset(out, 0, sizeof *out);
-    if (!cJSON_IsObject(user) || !json_int(user, "id", &out->id))
-        return false;
-    out->username = json_str(user, "username");
-    if (!out->username)
-        return false;
-    out->avatar = json_str(user, "avatar");
-    return true;
-}
-
 typedef struct {
     const chat_config_t *cfg;
 } rooms_ctx_t;
@@ -124,35 +112,27 @@ static void access_reply(bus_t *bus, natsMsg *msg, int status, const char *reaso
 static void on_access(bus_t *bus, natsMsg *msg, void *arg)
 {
     rooms_ctx_t *ctx = arg;
-    const char *data = natsMsg_GetData(msg);
-    size_t len = (size_t)natsMsg_GetDataLength(msg);
-    cJSON *req = NULL;
+    chat_access_request_t req;
     room_t room = {0};
 
-    if (!data || chat_json_has_nul_escape(data, len) || !(req = json_parse(data, len)) ||
-        !cJSON_IsObject(req)) {
+    switch (chat_access_request_parse(ctx->cfg, natsMsg_GetData(msg),
+                                      (size_t)natsMsg_GetDataLength(msg), &req)) {
+    case CHAT_ACCESS_BAD_REQUEST:
         access_reply(bus, msg, 400, "bad_request");
         goto cleanup;
-    }
-    const char *name = json_str(req, "room");
-    if (!name || !text_valid_utf8(name, strlen(name))) {
-        access_reply(bus, msg, 400, "bad_request");
-        goto cleanup;
-    }
-    if (strcmp(name, CHAT_PUBLIC_SLUG) == 0) {
+    case CHAT_ACCESS_PUBLIC:
         access_reply(bus, msg, 0, NULL);
         goto cleanup;
-    }
-    if (!chat_slug_matches(&ctx->cfg->slug_regex, name, strlen(name))) {
+    case CHAT_ACCESS_INVALID_ROOM:
         access_reply(bus, msg, 403, "invalid_room");
         goto cleanup;
-    }
-    chat_user_t user;
-    if (!chat_user_from_json(cJSON_GetObjectItemCaseSensitive(req, "user"), &user)) {
+    case CHAT_ACCESS_LOGIN_REQUIRED:
         access_reply(bus, msg, 403, "login_required");
         goto cleanup;
+    case CHAT_ACCESS_LOOKUP:
+        break;
     }
-    switch (room_get(name, &room)) {
+    switch (room_get(req.room, &room)) {
     case ROOM_DB_ERROR:
         access_reply(bus, msg, 503, "unavailable");
         break;
@@ -160,7 +140,7 @@ static void on_access(bus_t *bus, natsMsg *msg, void *arg)
         access_reply(bus, msg, 0, NULL);
         break;
     case ROOM_OK:
-        if (room.has_owner && room.owner_id != user.id)
+        if (room.has_owner && room.owner_id != req.user.id)
             access_reply(bus, msg, 403, "room_taken");
         else
             access_reply(bus, msg, 0, NULL);
@@ -168,7 +148,7 @@ static void on_access(bus_t *bus, natsMsg *msg, void *arg)
     }
 cleanup:
     room_free(&room);
-    cJSON_Delete(req);
+    chat_access_request_free(&req);
 }
 
 int chat_rooms_start(bus_t *bus, const chat_config_t *cfg)

@@ -308,6 +308,24 @@ static void on_session(bool ok, session_user_t *user, void *ctx)
         on_forward_reply(BUS_ERR, NULL, p);
 }
 
+/* MHD thread: api.md §1 item 1 — POST / needs CSRF like every unsafe
+ * method. The root's body is not kept, so the token comes from the header. */
+static bool root_csrf_ok(http_pending_t *p)
+{
+    struct MHD_Connection *c = p->conn;
+    char peer[64];
+    peer_address(c, peer, sizeof peer);
+    csrf_request_t cr = {
+        .secure = request_secure(p, peer),
+        .host = header(c, "Host"),
+        .origin = header(c, "Origin"),
+        .referer = header(c, "Referer"),
+        .cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "csrftoken"),
+        .token = header(c, "X-CSRFToken"),
+    };
+    return csrf_guard_check(p->front->gw->cfg.csrf_trusted_origins, &cr) == NULL;
+}
+
 /* MHD thread: builds the envelope of api.md-level facts and resolves the
  * session; completion happens on a NATS thread. */
 static void forward(http_pending_t *p)
@@ -486,6 +504,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     log_set_request_id(p->request_id);
     switch (p->route) {
     case ROUTE_ROOT:
+        if (is_unsafe(p->method) && !root_csrf_ok(p))
+            return queue_json(p, 403, "{\"detail\": \"CSRF verification failed.\", "
+                                      "\"code\": \"csrf_failed\"}");
         return queue_json(p, 200, "{\"status\": \"ok\"}");
     case ROUTE_HEALTH:
         atomic_fetch_add(&front->in_flight, 1);

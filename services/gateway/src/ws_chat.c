@@ -100,20 +100,17 @@ void ws_chat_drop_posts(ws_conn_t *c)
 void ws_chat_receive(ws_conn_t *c, const char *data, size_t len)
 {
     ws_server_t *srv = c->srv;
-    cJSON *in = json_parse(data, len);
+    const char *text, *client_id;
+    cJSON *in = ws_chat_frame_parse(data, len, &text, &client_id);
     cJSON *req = NULL;
     char *body = NULL;
     size_t blen = 0;
-    const char *text = cJSON_IsObject(in) ? json_str(in, "message") : NULL;
     if (!text) goto done;
     if (c->posts_queued >= WS_POST_QUEUE_MAX) { /* chat is behind: ask the client to wait */
         metric_inc(srv->m_flood_dropped);
         ws_send_text(c, "{\"error\": \"rate_limited\", \"retry_after\": 1}");
         goto done;
     }
-    const char *client_id = json_str(in, "client_id");
-    if (client_id && strlen(client_id) > 64)
-        client_id = NULL; /* P7: ≤ 64 chars, otherwise the message goes without it */
     req = cJSON_CreateObject();
     if (!req || !cJSON_AddStringToObject(req, "room", c->room)) goto done;
     cJSON *u = c->user ? cJSON_Parse(c->user->json) : cJSON_CreateNull();

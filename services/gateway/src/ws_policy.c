@@ -9,6 +9,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "echo/json.h"
+#include "echo/text.h"
+
 static int ws_hexval(char c)
 {
     if (c >= '0' && c <= '9') return c - '0';
@@ -224,4 +227,47 @@ char *ws_avatar_url(const char *base_url, const char *avatar)
     if (!strncmp(avatar, "http://", 7) || !strncmp(avatar, "https://", 8)) return strdup(avatar);
     if (asprintf(&out, "%s/media/%s", base_url ? base_url : "", avatar) < 0) return NULL;
     return out;
+}
+
+cJSON *ws_chat_frame_parse(const char *data, size_t len, const char **text,
+                           const char **client_id)
+{
+    cJSON *in = json_parse(data, len);
+    *text = cJSON_IsObject(in) ? json_str(in, "message") : NULL;
+    *client_id = *text ? json_str(in, "client_id") : NULL;
+    /* P7 counts characters, as chat does; an id that is not text is no id. */
+    if (*client_id) {
+        size_t n = strlen(*client_id);
+        if (!text_valid_utf8(*client_id, n) || text_codepoints(*client_id, n) > 64)
+            *client_id = NULL;
+    }
+    return in;
+}
+
+bool ws_presence_frame_is_ping(const char *data, size_t len)
+{
+    cJSON *in = json_parse(data, len);
+    const char *type = cJSON_IsObject(in) ? json_str(in, "type") : NULL;
+    bool ping = type && !strcmp(type, "ping");
+    cJSON_Delete(in);
+    return ping;
+}
+
+cJSON *ws_user_event_parse(const char *data, size_t len, bool need_username,
+                           ws_user_event_t *out)
+{
+    memset(out, 0, sizeof *out);
+    cJSON *ev = json_parse(data, len);
+    if (!cJSON_IsObject(ev) || !json_int(ev, "user_id", &out->user_id))
+        goto bad;
+    out->username = json_str(ev, "username");
+    if (need_username && !out->username)
+        goto bad;
+    out->avatar = json_str(ev, "avatar");
+    out->session_hash = json_str(ev, "session_hash");
+    return ev;
+bad:
+    cJSON_Delete(ev);
+    memset(out, 0, sizeof *out);
+    return NULL;
 }

@@ -7,6 +7,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
 
 typedef enum { WS_PATH_NONE = 0, WS_PATH_CHAT, WS_PATH_PRESENCE } ws_path_kind_t;
 
@@ -29,5 +32,30 @@ char *ws_base_url(const char *public_base_url, bool from_trusted_proxy, const ch
 /* Absolute avatar URL for a stored media name (NULL/"" → NULL): names that
  * already are http(s) URLs are returned unchanged. Heap string or NULL. */
 char *ws_avatar_url(const char *base_url, const char *avatar);
+
+/* Inbound frames and consumed events, parsed without touching sockets (so
+ * fuzz/fuzz_gateway_ws.c reaches the same code). Borrowed strings point into
+ * the returned document, which the caller frees with cJSON_Delete. */
+
+/* websocket.md §2.2 steps 1–3: a JSON object whose "message" is a string.
+ * *text is NULL when the frame is to be ignored; *client_id is NULL when
+ * absent or over 64 bytes (P7: the message then goes without it). */
+cJSON *ws_chat_frame_parse(const char *data, size_t len, const char **text,
+                           const char **client_id);
+
+/* websocket.md §3.3: only {"type": "ping"} counts. */
+bool ws_presence_frame_is_ping(const char *data, size_t len);
+
+/* auth's session_revoked ({"user_id", "session_hash"?}) and user_updated
+ * ({"user_id", "username", "avatar"?}) events; NULL when malformed (no
+ * integer user_id, or no username when need_username). */
+typedef struct {
+    int64_t user_id;
+    const char *username;     /* user_updated */
+    const char *avatar;       /* user_updated, may be NULL */
+    const char *session_hash; /* session_revoked; NULL = every session */
+} ws_user_event_t;
+cJSON *ws_user_event_parse(const char *data, size_t len, bool need_username,
+                           ws_user_event_t *out);
 
 #endif

@@ -254,9 +254,7 @@ void ws_presence_leave(ws_conn_t *c, bool clean)
 void ws_presence_receive(ws_conn_t *c, const char *data, size_t len)
 {
     ws_presence_t *p = c->srv->presence;
-    cJSON *in = json_parse(data, len);
-    const char *type = cJSON_IsObject(in) ? json_str(in, "type") : NULL;
-    if (type && !strcmp(type, "ping") && c->pkey) {
+    if (c->pkey && ws_presence_frame_is_ping(data, len)) {
         ws_pkey_t *k = c->pkey;
         k->last_seen_ms = ws_now_ms();
         if (k->ping_batch != p->batch_no + 1) { /* one ping per key per batch */
@@ -264,7 +262,6 @@ void ws_presence_receive(ws_conn_t *c, const char *data, size_t len)
             ws_presence_event(p, k, "ping", -1);
         }
     }
-    cJSON_Delete(in);
 }
 
 static void ws_presence_publish(ws_server_t *srv, cJSON *report)

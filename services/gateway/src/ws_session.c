@@ -295,24 +295,24 @@ void ws_session_tick(ws_server_t *srv, int64_t now_ms)
  * session (or of every session of the user) with 4401. */
 void ws_session_revoked(ws_server_t *srv, const char *data, size_t len)
 {
-    cJSON *ev = json_parse(data, len);
-    int64_t uid;
-    if (!cJSON_IsObject(ev) || !json_int(ev, "user_id", &uid)) {
+    ws_user_event_t e;
+    cJSON *ev = ws_user_event_parse(data, len, false, &e);
+    if (!ev) {
         log_warn("ws: malformed session_revoked event ignored");
-        cJSON_Delete(ev);
         return;
     }
-    const char *hash = json_str(ev, "session_hash");
+    long long uid = (long long)e.user_id;
+    const char *hash = e.session_hash;
     session_cache_forget_user(srv->gw->sessions, uid);
     int closed = 0;
     for (ws_conn_t *c = srv->all; c; c = c->all_next) {
-        if (c->user && c->user->id == (long long)uid && (!hash || !strcmp(c->session_hash, hash))) {
+        if (c->user && c->user->id == uid && (!hash || !strcmp(c->session_hash, hash))) {
             ws_conn_close(c, WS_CLOSE_REVOKED);
             closed++;
         }
     }
     if (closed)
-        log_info("ws: session of user %lld revoked, %d socket(s) closed", (long long)uid, closed);
+        log_info("ws: session of user %lld revoked, %d socket(s) closed", uid, closed);
     cJSON_Delete(ev);
 }
 
@@ -320,22 +320,20 @@ void ws_session_revoked(ws_server_t *srv, const char *data, size_t len)
  * speak and appear under the new name/avatar from now on (W7). */
 void ws_session_user_updated(ws_server_t *srv, const char *data, size_t len)
 {
-    cJSON *ev = json_parse(data, len);
-    int64_t uid;
-    const char *name = cJSON_IsObject(ev) ? json_str(ev, "username") : NULL;
-    if (!name || !json_int(ev, "user_id", &uid)) {
+    ws_user_event_t e;
+    cJSON *ev = ws_user_event_parse(data, len, true, &e);
+    if (!ev) {
         log_warn("ws: malformed user_updated event ignored");
-        cJSON_Delete(ev);
         return;
     }
-    const char *avatar = json_str(ev, "avatar");
+    long long uid = (long long)e.user_id;
     session_cache_forget_user(srv->gw->sessions, uid);
     for (ws_conn_t *c = srv->all; c; c = c->all_next) {
-        if (!c->user || c->user->id != (long long)uid) continue;
+        if (!c->user || c->user->id != uid) continue;
         bool presence = c->kind == WS_PATH_PRESENCE && !c->closing;
         if (presence) ws_presence_leave(c, true);
-        if (ws_identity_update(c->user, name, avatar) != 0)
-            log_error("ws: out of memory updating user %lld", (long long)uid);
+        if (ws_identity_update(c->user, e.username, e.avatar) != 0)
+            log_error("ws: out of memory updating user %lld", uid);
         if (presence) ws_presence_join(c);
     }
     cJSON_Delete(ev);

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -109,6 +110,30 @@ static void avatar_urls(void **state)
     assert_null(ws_avatar_url("http://x", ""));
 }
 
+static void chat_frame_client_id(void **state)
+{
+    const char *text, *cid;
+    /* 64 characters of Cyrillic are 128 bytes and still a valid id (P7). */
+    char frame[512];
+    char id64[129] = "", id65[131] = "";
+    for (int i = 0; i < 64; i++)
+        strcat(id64, "\xd0\xb6");
+    strcpy(id65, id64);
+    strcat(id65, "\xd0\xb6");
+    snprintf(frame, sizeof frame, "{\"message\": \"hi\", \"client_id\": \"%s\"}", id64);
+    cJSON *in = ws_chat_frame_parse(frame, strlen(frame), &text, &cid);
+    assert_string_equal(text, "hi");
+    assert_string_equal(cid, id64);
+    cJSON_Delete(in);
+    snprintf(frame, sizeof frame, "{\"message\": \"hi\", \"client_id\": \"%s\"}", id65);
+    in = ws_chat_frame_parse(frame, strlen(frame), &text, &cid);
+    assert_null(cid);
+    cJSON_Delete(in);
+    in = ws_chat_frame_parse("[1]", 3, &text, &cid);
+    assert_null(text);
+    cJSON_Delete(in);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -116,6 +141,7 @@ int main(void)
         cmocka_unit_test(origin_rules),
         cmocka_unit_test(base_urls),
         cmocka_unit_test(avatar_urls),
+        cmocka_unit_test(chat_frame_client_id),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,7 +29,7 @@
 #include "presence_state.h"
 
 #define PRESENCE_TICK_MS 50
-#define PRESENCE_MIN_PUBLISH_MS 250 /* coalescing window: ≤ 4 views/s */
+#define PRESENCE_MIN_PUBLISH_MS 500 /* coalescing window: ≤ 2 views/s, so ≤ 2 frames/s per socket */
 #define PRESENCE_HEARTBEAT_MS 2000  /* unchanged view repeated: gateways' liveness signal */
 #define PRESENCE_LAST_SEEN_MAX 500  /* usernames per last_seen request */
 

@@ -145,7 +145,9 @@ static ps_key_t *ps_key_get(pstate_t *p, const cJSON *item, const char *key)
     if (k) return k;
     bool user = key[0] == 'u';
     const char *name = json_str(item, "user");
-    if (user && !name) return NULL;
+    /* The view lists names and last_seen looks keys up by name: a user key
+     * whose name is not its own would show someone who never counts as live. */
+    if (user && (!name || strcmp(name, key + 2) != 0)) return NULL;
     k = calloc(1, sizeof *k);
     if (!k || !(k->key = strdup(key)) || (user && !(k->username = strdup(name)))) {
         if (k) ps_key_free(k);
@@ -406,12 +408,16 @@ cJSON *pstate_view(pstate_t *p)
 
 bool pstate_user_live(pstate_t *p, const char *username)
 {
-    char key[320];
-    if (strlen(username) > 300) return false;
+    /* Usernames reach 150 code points, i.e. up to 600 bytes of UTF-8. */
+    size_t n = strlen(username);
+    char *key = malloc(n + 3);
+    if (!key) return false;
     key[0] = 'u';
     key[1] = ':';
-    strcpy(key + 2, username);
-    return ps_key_find(p, key) != NULL;
+    memcpy(key + 2, username, n + 1);
+    bool live = ps_key_find(p, key) != NULL;
+    free(key);
+    return live;
 }
 
 size_t pstate_take_transitions(pstate_t *p, pstate_transition_t **out)

@@ -246,6 +246,29 @@ static void malformed_reports(void **state)
     pstate_free(p);
 }
 
+/* Found by fuzz/fuzz_presence.c: a user key whose "user" differs from the
+ * key was listed in the view but never counted as live; and names over 300
+ * bytes (150 four-byte letters) were never live for last_seen. */
+static void user_key_matches_name_and_long_names(void **state)
+{
+    pstate_t *p = pstate_new(TTL, GRACE);
+    apply(p, "{\"gw\":\"A\",\"ev\":[{\"op\":\"join\",\"k\":\"u:bob\",\"n\":1,"
+             "\"user\":\"mallory\",\"uid\":2,\"img\":null}]}", 0);
+    assert_string_equal(view_at(p, 10), "{\"online\":[],\"guests\":0}");
+    char name[601] = "";
+    for (int i = 0; i < 150; i++)
+        strcat(name, "\xf0\xa0\x80\x80"); /* U+20000, a CJK letter */
+    char report[1400];
+    snprintf(report, sizeof report,
+             "{\"gw\":\"A\",\"ev\":[{\"op\":\"join\",\"k\":\"u:%s\",\"n\":1,"
+             "\"user\":\"%s\",\"uid\":3,\"img\":null}]}", name, name);
+    apply(p, report, 20);
+    pstate_sweep(p, 30);
+    assert_true(pstate_user_live(p, name));
+    assert_false(pstate_user_live(p, "mallory"));
+    pstate_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -261,6 +284,7 @@ int main(void)
         cmocka_unit_test(restarted_instance_converges),
         cmocka_unit_test(changed_flag_and_transitions),
         cmocka_unit_test(malformed_reports),
+        cmocka_unit_test(user_key_matches_name_and_long_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
