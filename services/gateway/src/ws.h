@@ -29,6 +29,7 @@
 #define WS_FLOOD_BURST 200.0     /* inbound frames a socket may send at once ... */
 #define WS_FLOOD_RATE 100.0      /* ... refilled per second; excess frames are dropped */
 #define WS_CLOSE_REVOKED 4401
+#define WS_CLOSE_RESYNC 1012 /* Service Restart: reconnect and resync with ?after= (P8) */
 
 /* An encoded frame shared by every socket it is queued on: encoded once,
  * refcounted, LWS_PRE bytes of headroom in front of the payload for lws. */
@@ -116,6 +117,7 @@ typedef enum {
     WS_EV_PRESENCE_VIEW, /* data */
     WS_EV_SESSION_REVOKED,
     WS_EV_USER_UPDATED,
+    WS_EV_EVENTS_RECONNECTED, /* room events of the outage are lost */
 } ws_event_kind_t;
 
 typedef struct ws_event {
@@ -191,6 +193,7 @@ void ws_conn_drop_queue(ws_conn_t *c);
 int ws_room_join(ws_server_t *srv, ws_conn_t *c);
 void ws_room_leave(ws_server_t *srv, ws_conn_t *c);
 void ws_room_deliver(ws_server_t *srv, const char *token, ws_frame_t *f);
+void ws_rooms_resync(ws_server_t *srv);
 
 /* ws_chat.c */
 void ws_chat_receive(ws_conn_t *c, const char *data, size_t len);

@@ -1,7 +1,11 @@
 /* Chat sockets: client frames → echochat.chat.message.post (non-blocking),
  * replies → error frames to the sender only. Delivery to everyone, sender
  * included, comes from the room event subject (ws_fanout.c), never from the
- * reply, so each message reaches each socket exactly once. */
+ * reply, so each message reaches each socket exactly once. The exception is
+ * a P7 repeat (same client_id): chat stores and broadcasts nothing new and
+ * answers with the original, which goes back to the sender alone — it is the
+ * only way a client that lost the first broadcast (reconnect, NATS restart)
+ * learns that its message was stored. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,6 +156,15 @@ void ws_chat_post_reply(ws_server_t *srv, ws_event_t *ev)
     } else {
         if (ev->status == BUS_OK) log_warn("ws: malformed chat post reply");
         error = "unavailable";
+    }
+    bool duplicate = false;
+    cJSON *original = cJSON_GetObjectItemCaseSensitive(ans, "message");
+    if (ok && json_bool(ans, "duplicate", &duplicate) && duplicate && cJSON_IsObject(original)) {
+        size_t len = 0;
+        char *frame = json_print_compat(original, &len);
+        if (frame)
+            ws_send_text(c, frame);
+        free(frame);
     }
     if (ok || !error || !strcmp(error, "ignored")) {
         cJSON_Delete(ans);

@@ -276,6 +276,44 @@ void ws_room_deliver(ws_server_t *srv, const char *token, ws_frame_t *f)
         ws_send(c, f);
 }
 
+/* Service thread. Core NATS is at-most-once: room events published while
+ * the events connection was down (nats-server restart, partition) are gone,
+ * though their messages are stored. Chat sockets would never notice, so they
+ * are closed with 1012; clients reconnect and fetch ?after=<last id> (P8). */
+void ws_rooms_resync(ws_server_t *srv)
+{
+    int closed = 0;
+    for (ws_conn_t *c = srv->all; c; c = c->all_next) {
+        if (c->room_ref && !c->closing) {
+            ws_conn_close(c, WS_CLOSE_RESYNC);
+            closed++;
+        }
+    }
+    log_warn("ws: NATS events connection is back; %d chat socket(s) closed to resync", closed);
+}
+
+/* nats.c connection thread. */
+static void ws_on_events_disconnected(natsConnection *nc, void *closure)
+{
+    (void)closure;
+    if (!natsConnection_IsClosed(nc)) /* not our own shutdown */
+        log_warn("ws: NATS events connection lost; room events are missed until it is back");
+}
+
+/* nats.c connection thread: the subscriptions are renewed; hand over the resync. */
+static void ws_on_events_reconnected(natsConnection *nc, void *closure)
+{
+    (void)nc;
+    ws_server_t *srv = closure;
+    ws_event_t *ev = calloc(1, sizeof *ev);
+    if (!ev) {
+        log_error("ws: out of memory; chat sockets not resynced after a NATS outage");
+        return;
+    }
+    ev->kind = WS_EV_EVENTS_RECONNECTED;
+    ws_post_event(srv, ev);
+}
+
 static natsStatus ws_subscribe(ws_server_t *srv, natsSubscription **sub, const char *subject)
 {
     natsStatus s = natsConnection_Subscribe(sub, srv->nc, subject, ws_on_event, srv);
@@ -296,6 +334,9 @@ int ws_fanout_init(ws_server_t *srv)
     if (s == NATS_OK) s = natsOptions_SetReconnectWait(srv->nopts, 250);
     if (s == NATS_OK) s = natsOptions_SetSendAsap(srv->nopts, true);
     if (s == NATS_OK) s = natsOptions_SetRetryOnFailedConnect(srv->nopts, true, NULL, NULL);
+    if (s == NATS_OK)
+        s = natsOptions_SetDisconnectedCB(srv->nopts, ws_on_events_disconnected, srv);
+    if (s == NATS_OK) s = natsOptions_SetReconnectedCB(srv->nopts, ws_on_events_reconnected, srv);
     if (s != NATS_OK) {
         log_error("ws: bad NATS options: %s", natsStatus_GetText(s));
         return -1;

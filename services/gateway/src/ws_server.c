@@ -88,6 +88,9 @@ static void ws_inbox_drain(ws_server_t *srv)
         case WS_EV_USER_UPDATED:
             ws_session_user_updated(srv, ev->data, ev->len);
             break;
+        case WS_EV_EVENTS_RECONNECTED:
+            ws_rooms_resync(srv);
+            break;
         }
         ws_event_free(ev);
         ev = next;
