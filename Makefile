@@ -6,7 +6,8 @@
 #   make build-asan      Debug + ASan/UBSan build in build-asan/
 #   make up | down | status | run     local stack in $(RUN_DIR) (default .run/)
 #   make test            everything; ends with one line "N passed, N failed"
-#   make test-unit | test-proto | test-system | test-e2e | test-frontend | test-deploy | test-container
+#   make test-unit | test-proto | test-system | test-e2e | test-frontend | test-fault
+#   make test-deploy | test-container | soak
 #   make screenshots     the e2e suite, rewriting docs/screenshots/ (shown in README)
 #   make createsuperuser USERNAME=... PASSWORD=... [EMAIL=...]
 #   make fuzz            libFuzzer targets, FUZZ_SECONDS (default 30) each
@@ -33,11 +34,12 @@ export SANITIZE BUILD_DIR PYTHON
 STACK := ECHOCHAT_RUN_DIR="$(RUN_DIR)" scripts/stack.sh
 
 .PHONY: help deps build build-debug build-asan run up down status \
-        test test-unit test-proto test-system test-e2e test-frontend test-deploy test-container screenshots \
+        test test-unit test-proto test-system test-e2e test-frontend test-fault test-deploy \
+        test-container screenshots soak \
         createsuperuser clean fmt lint fuzz
 
 help:
-	@sed -n '2,17p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,18p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	scripts/deps.sh
@@ -82,8 +84,15 @@ test-e2e:
 test-frontend:
 	scripts/test.sh frontend
 
+test-fault:
+	scripts/test.sh fault
+
 test-deploy:
 	scripts/test.sh deploy
+
+# 30 minutes of mixed load on the ASan+UBSan stack (SOAK_MINUTES); not in make test.
+soak:
+	scripts/soak.sh
 
 test-container:
 	scripts/test.sh container

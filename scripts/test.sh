@@ -14,6 +14,8 @@
 #                UPDATE_SCREENSHOTS=1 in docs/screenshots/ (skipped without frontend/)
 #     frontend   npm run test:all in frontend/ (skipped if frontend/package.json is absent)
 #     fuzz       every libFuzzer target for FUZZ_SECONDS (default 30) each (scripts/fuzz.sh)
+#     fault      kill -9, restarts and a network partition under chat load, on a
+#                stack of its own (tests/fault; ~1.5 min)
 #     deploy     static checks of the production files (tests/deploy/static_checks.sh)
 #     container  the production compose stack in Podman, smoke-tested over HTTPS
 #                (tests/deploy/container_test.sh; root; ~1 min warm, ~8 min cold)
@@ -55,7 +57,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 
 suites=("$@")
 [ ${#suites[@]} -eq 0 ] && suites=(all)
-[ "${suites[0]}" = all ] && suites=(unit unit-asan proto system e2e frontend fuzz deploy container)
+[ "${suites[0]}" = all ] && suites=(unit unit-asan proto system e2e frontend fuzz fault deploy container)
 
 RESULTS=()      # "suite|passed|failed|note"
 TOTAL_P=0
@@ -302,6 +304,11 @@ for s in "${suites[@]}"; do
       note "fuzz: scripts/fuzz.sh (${FUZZ_SECONDS:-30}s per target)"
       run_logged "$LOGS/test-fuzz.log" scripts/fuzz.sh
       record_from_log fuzz "$LOGS/test-fuzz.log" $? ;;
+    fault)
+      note "fault: pytest tests/fault (own stack in .run/fault)"
+      run_logged "$LOGS/test-fault.log" timeout 900 env BUILD_DIR="$BUILD_DIR" \
+        "$PYTHON" -m pytest tests/fault -p no:cacheprovider -ra
+      record_from_log fault "$LOGS/test-fault.log" $? ;;
     deploy)
       note "deploy: tests/deploy/static_checks.sh"
       run_logged "$LOGS/test-deploy.log" tests/deploy/static_checks.sh
@@ -310,7 +317,7 @@ for s in "${suites[@]}"; do
       note "container: tests/deploy/container_test.sh"
       run_logged "$LOGS/test-container.log" timeout 1800 tests/deploy/container_test.sh
       record_from_log container "$LOGS/test-container.log" $? ;;
-    *) echo "unknown suite '$s' (unit unit-asan proto system e2e frontend fuzz deploy container all)"; record "$s" 0 1 "unknown suite" ;;
+    *) echo "unknown suite '$s' (unit unit-asan proto system e2e frontend fuzz fault deploy container all)"; record "$s" 0 1 "unknown suite" ;;
   esac
 done
 
