@@ -161,3 +161,37 @@ def test_second_instance_on_busy_ops_port_fails_clearly(stack, extra, name):
         f"error does not say what failed:\n{out[-2000:]}"
     # the stack's own instance is unaffected
     assert request(stack.ops_url(name) + "/readyz").status == 200
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+def test_two_instances_started_at_once_apply_migrations_once(stack, extra, name):
+    """issue 2 (done when): two instances of one daemon starting together on an
+    empty database both come up, and each migration is recorded exactly once
+    (the runner holds an advisory lock per schema)."""
+    import subprocess
+    import uuid
+    from urllib.parse import urlsplit, urlunsplit
+    db = "mig_" + uuid.uuid4().hex[:10]
+    base = stack["DATABASE_URL"]
+    subprocess.run(["psql", base, "-qc", f"CREATE DATABASE {db}"], check=True)
+    u = urlsplit(base)
+    url = urlunsplit((u.scheme, u.netloc, "/" + db, u.query, u.fragment))
+    try:
+        a = extra(name, start=False, DATABASE_URL=url)
+        b = extra(name, start=False, DATABASE_URL=url)
+        a.start()
+        b.start()
+        a.wait_ready()
+        b.wait_ready()
+        out = subprocess.run(["psql", url, "-Atc",
+                              f"SELECT version, count(*) FROM {name}.schema_migrations GROUP BY version"],
+                             check=True, capture_output=True, text=True).stdout.split()
+        versions = [line.split("|") for line in out]
+        assert versions and all(count == "1" for _, count in versions), versions
+        applied = sum(1 for o in (a.output(), b.output()) for line in o.splitlines()
+                      if "migrate: applied" in line)
+        assert applied == len(versions), (a.output(), b.output())
+    finally:
+        for inst in (a, b) if "b" in locals() else ():
+            inst.stop()
+        subprocess.run(["psql", base, "-qc", f"DROP DATABASE IF EXISTS {db} WITH (FORCE)"])
