@@ -45,16 +45,24 @@ def stack_env_path():
     return ROOT / ".run/test/stack.env"
 
 
+_handed_out = set()
+
+
 def free_port():
-    """A TCP port that is free on 127.0.0.1 right now (below the ephemeral range)."""
+    """A TCP port that is free on 127.0.0.1 right now (below the ephemeral range)
+    and was not handed out before by this process: two calls made before either
+    port is bound (OPS_PORT and GATEWAY_HTTP_PORT of one instance) never agree."""
     import random
     for _ in range(200):
         port = random.randint(20000, 32000)
+        if port in _handed_out:
+            continue
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", port))
             except OSError:
                 continue
+            _handed_out.add(port)
             return port
     raise RuntimeError("no free port")
 
