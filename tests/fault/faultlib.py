@@ -187,8 +187,15 @@ class Subscriber(threading.Thread):
         self.close_codes = []   # how each connection ended
         self.resynced = 0       # messages learnt from history after a reconnect
         self.stop_event = threading.Event()
-        self.ws = self._connect()
+        self.ws = wait_for(self._try_connect, 15, interval=0.3,
+                           what="the room reader's socket to open")[0]
         self.start()
+
+    def _try_connect(self):
+        try:
+            return self._connect()
+        except (OSError, websocket.WebSocketException):  # a busy gateway may time out
+            return None
 
     def _connect(self):
         return wslib.connect(self.url, origin=self.origin, cookie=self.client.cookie_header(),
