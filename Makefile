@@ -91,7 +91,7 @@ test-deploy:
 	scripts/test.sh deploy
 
 # 30 minutes of mixed load on the ASan+UBSan stack (SOAK_MINUTES); not in make test.
-soak:
+soak: build-asan
 	scripts/soak.sh
 
 test-container:

@@ -42,6 +42,10 @@ static int64_t days_from_civil(int y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
+/* 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z in Unix seconds. */
+#define ISOTIME_MIN_SECS (-62135596800LL)
+#define ISOTIME_MAX_SECS 253402300799LL
+
 bool isotime_parse(const char *s, int64_t *us_out)
 {
     const char *p = s;
@@ -94,6 +98,10 @@ bool isotime_parse(const char *s, int64_t *us_out)
     if (*p != '\0')
         return false;
     int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset_s;
+    /* An offset can carry 9999-12-31 or 0001-01-01 out of the four-digit years
+     * isotime_format writes; such instants are refused, not misprinted. */
+    if (secs < ISOTIME_MIN_SECS || secs > ISOTIME_MAX_SECS)
+        return false;
     *us_out = secs * 1000000 + frac;
     return true;
 }

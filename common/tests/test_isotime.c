@@ -39,6 +39,8 @@ static void test_refused_forms(void **state)
         "2026-11-25T10:13:57.", "2026-11-25T10:13:57.1234567", "2026-11-25T10:13:57+3",
         "2026-11-25T10:13:57+24:00", "2026-11-25T10:13:57Zjunk", "2026-11-25x", "now", "0000-01-01",
         "２０２６-11-25", "2026-11-25T10:13:57+03:0",
+        /* fuzz_chat_params: offsets that leave the four-digit years */
+        "9999-12-31T23:59:59.1-23:00", "0001-01-01T00:00:00+01:00",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int64_t us = 42;
