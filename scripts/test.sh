@@ -260,7 +260,7 @@ e2e_suite() {
         --username e2eadmin --password "$admin_pw" >"$LOGS/e2e-createsuperuser.log" 2>&1; then
       note "e2e-admin: npm run e2e:admin against $public"
       run_logged "$LOGS/test-e2e-admin.log" env PUBLIC_URL="$public" CHROMIUM_PATH=/usr/bin/chromium \
-        SCREENSHOTS_DIR="$shots" ADMIN_USERNAME=e2eadmin ADMIN_PASSWORD="$admin_pw" \
+        SCREENSHOTS_DIR="$shots" E2E_SCREENSHOTS_DIR="$shots" ADMIN_USERNAME=e2eadmin ADMIN_PASSWORD="$admin_pw" \
         timeout 900 npm --prefix frontend run e2e:admin
       record_from_log e2e-admin "$LOGS/test-e2e-admin.log" $?
     else
