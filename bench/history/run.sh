@@ -6,7 +6,10 @@
 #   cold  - a random `before` cursor per request, so nearly every request
 #           misses the cache and runs the PostgreSQL range scan
 # It brings up its own stack in $ECHOCHAT_RUN_DIR (default .run/bench, Release
-# build), seeds the public room, and prints the figures plus the machine.
+# build), seeds the public room, and prints the figures plus the machine, the
+# load average and the server-side CPU time per request of each run
+# (bench/history/cpu.sh; wrk's own CPU not counted), which a busy shared
+# machine distorts far less than throughput.
 # Usage: bench/history/run.sh   (DURATION=10s CONNS=16 THREADS=2 SEED=2000)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -37,8 +40,23 @@ url="$PUBLIC_URL/api/chat/rooms/public/messages/?limit=50"
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -1)"
 echo "# load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 curl -fsS "$url" >/dev/null  # warm up: connections, prepared statements
+# Runs wrk with the given arguments, prints its report and the CPU per
+# request of each server process over the run.
+run_wrk() {
+  local before after res n
+  before=$(bench/history/cpu.sh)
+  res=$(wrk "$@")
+  after=$(bench/history/cpu.sh)
+  echo "$res"
+  n=$(echo "$res" | awk '/requests in/ {print $1}')
+  paste <(echo "$before") <(echo "$after") | awk -v n="$n" -v hz="$(getconf CLK_TCK)" -v c="$(nproc)" '
+    { d = ($4 - $2) * 1e6 / hz / n; t += d; printf "cpu/request %s %.0f us\n", $1, d }
+    END { printf "cpu/request total %.0f us (ceiling on %d idle cores: %.0f req/s)\n", t, c, c * 1e6 / t }'
+}
+
 echo "## hot: wrk -t$THREADS -c$CONNS -d$DURATION --latency '$url'"
-wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "$url"
+run_wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "$url"
 echo "## cold: random before in [$lo, $hi]"
-BENCH_LO=$lo BENCH_HI=$hi wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency \
+BENCH_LO=$lo BENCH_HI=$hi run_wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency \
   -s bench/history/random_before.lua "$url"
+echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"

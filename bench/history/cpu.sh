@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Prints the CPU time (user+system, in clock ticks summed over threads) used
+# so far by the processes on the history read path: gateway, chat,
+# nats-server and PostgreSQL with all its backends, one "name ticks" line
+# each. run.sh diffs two samples around each wrk run to get the CPU cost per
+# request, which a busy shared machine distorts far less than throughput.
+set -euo pipefail
+# shellcheck disable=SC1091
+source "$ECHOCHAT_RUN_DIR/stack.env"
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+for name in GATEWAY CHAT NATS; do
+  pid_var=PID_$name
+  echo "$name $(ticks "${!pid_var}")"
+done
+pg=0
+for p in "$PID_POSTGRES" $(pgrep -P "$PID_POSTGRES"); do
+  pg=$((pg + $(ticks "$p")))
+done
+echo "POSTGRES $pg"
