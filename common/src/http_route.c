@@ -8,6 +8,7 @@
 
 #include "echo/json.h"
 #include "echo/log.h"
+#include "echo/room_token.h"
 
 typedef struct {
     const http_route_t *routes;
@@ -178,9 +179,18 @@ void http_resp_error(http_resp_t *resp, int status, const char *code, const char
     http_resp_json(resp, status, o);
 }
 
+void http_resp_cache_public(http_resp_t *resp, const char *room)
+{
+    free(resp->cache_public_room);
+    resp->cache_public_room = room_token(room, strlen(room));
+    if (!resp->cache_public_room)
+        abort();
+}
+
 void http_resp_free(http_resp_t *resp)
 {
     free(resp->body);
+    free(resp->cache_public_room);
     for (int i = 0; i < resp->nheaders; i++)
         free(resp->headers[i]);
     memset(resp, 0, sizeof *resp);
@@ -296,6 +306,8 @@ void http_handle(bus_t *bus, natsMsg *msg, const http_route_t *routes, void *ctx
         natsMsgHeader_Set(reply, HTTP_HDR_STATUS, status);
         for (int i = 0; i < resp.nheaders; i++)
             natsMsgHeader_Add(reply, HTTP_HDR_HEADER, resp.headers[i]);
+        if (resp.cache_public_room && resp.status == 200)
+            natsMsgHeader_Set(reply, HTTP_HDR_CACHE_PUBLIC, resp.cache_public_room);
         bus_respond_msg(bus, msg, reply);
     }
     if (resp.status >= 500)

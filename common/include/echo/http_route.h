@@ -30,6 +30,11 @@
 /* Reply headers read by the gateway. */
 #define HTTP_HDR_STATUS "Http-Status"
 #define HTTP_HDR_HEADER "Http-Header"           /* repeated: "Name: value" */
+/* Set only on a 200 whose body is the same for every caller allowed to send
+ * the request, guests included (no Set-Cookie, nothing per user): the gateway
+ * may keep it in its page cache (services/gateway/src/history_cache.c). The
+ * value is the room token whose room events invalidate the page. */
+#define HTTP_HDR_CACHE_PUBLIC "Http-Cache-Public"
 
 typedef struct {
     const char *method;
@@ -59,6 +64,7 @@ typedef struct {
     size_t body_len;
     char *headers[HTTP_MAX_HEADERS]; /* "Name: value" */
     int nheaders;
+    char *cache_public_room; /* heap room token: see HTTP_HDR_CACHE_PUBLIC */
 } http_resp_t;
 
 typedef void (*http_handler_fn)(http_req_t *req, http_resp_t *resp, void *ctx);
@@ -86,6 +92,10 @@ void http_resp_error(http_resp_t *resp, int status, const char *code, const char
 void http_resp_bytes(http_resp_t *resp, int status, const char *content_type, const void *data,
                      size_t len);
 void http_resp_header(http_resp_t *resp, const char *name, const char *value);
+/* Marks a 200 answer as cacheable for everyone (HTTP_HDR_CACHE_PUBLIC); only a
+ * handler that knows the body depends on nothing but the request line and the
+ * base URL may call it. Ignored on any other status. */
+void http_resp_cache_public(http_resp_t *resp, const char *room);
 
 /* First value of key in a urlencoded string (query or form body), decoded;
  * heap string or NULL when absent. '+' decodes to a space. */

@@ -200,7 +200,7 @@ static void h_messages(http_req_t *req, http_resp_t *resp, void *ctx)
             resp->status = 200;
             resp->body = cached;
             resp->body_len = blen;
-            goto cleanup;
+            goto public_page;
         }
     }
     res = history_query(slug, &page);
@@ -237,6 +237,13 @@ static void h_messages(http_req_t *req, http_resp_t *resp, void *ctx)
     http_resp_json(resp, 200, o);
     if (cacheable)
         history_cache_put(&stamp, key, (size_t)klen, resp->body, resp->body_len);
+public_page:
+    /* The public room is readable by everyone, guests included, and its page
+     * depends only on the request line and the base URL: the gateway may
+     * cache it for every caller. Private rooms never are (D4: access
+     * depends on who asks). */
+    if (is_public)
+        http_resp_cache_public(resp, slug);
     goto cleanup;
 
 unavailable: {
