@@ -13,6 +13,7 @@ typedef struct {
     int http_port;          /* GATEWAY_HTTP_PORT */
     int ws_port;            /* GATEWAY_WS_PORT */
     int request_timeout_ms; /* GATEWAY_REQUEST_TIMEOUT_MS: NATS round trip budget */
+    int history_cache_ms;   /* GATEWAY_HISTORY_CACHE_MS: page cache TTL, 0 = off */
     long upload_max_bytes;  /* DJANGO_UPLOAD_MAX_MB in bytes: request body cap (413) */
     char **allowed_hosts;   /* DJANGO_ALLOWED_HOSTS */
     char **csrf_trusted_origins;
@@ -22,12 +23,14 @@ typedef struct {
 } gateway_config_t;
 
 typedef struct session_cache session_cache_t;
+typedef struct history_cache history_cache_t;
 
 typedef struct {
     daemon_t *daemon;
     bus_t *bus;
     gateway_config_t cfg;
     session_cache_t *sessions; /* sessionid → user, shared by both fronts */
+    history_cache_t *history;  /* public history pages; the WebSocket front invalidates */
 } gateway_t;
 
 void gateway_config_load(cfg_t *c, gateway_config_t *cfg, bool debug);

@@ -11,6 +11,9 @@ void gateway_config_load(cfg_t *c, gateway_config_t *cfg, bool debug)
     if (cfg->http_port == cfg->ws_port)
         cfg_fail(c, "GATEWAY_WS_PORT", "must differ from GATEWAY_HTTP_PORT");
     cfg->request_timeout_ms = (int)cfg_int(c, "GATEWAY_REQUEST_TIMEOUT_MS", 10000, 100, 120000);
+    /* 1 s like chat's own page cache: the bound on staleness should NATS drop
+     * an event; 0 turns the gateway's page cache off. */
+    cfg->history_cache_ms = (int)cfg_int(c, "GATEWAY_HISTORY_CACHE_MS", 1000, 0, 60000);
     cfg->upload_max_bytes = cfg_int(c, "DJANGO_UPLOAD_MAX_MB", 20, 1, 1024) * 1024L * 1024L;
     cfg->allowed_hosts =
         cfg_list(c, "DJANGO_ALLOWED_HOSTS", debug ? "*" : "localhost,127.0.0.1");

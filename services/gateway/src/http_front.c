@@ -4,7 +4,8 @@
  * forwarding of /api and /media requests to the owning daemon over NATS
  * (docs/architecture.md "HTTP over NATS"). A request waiting for NATS is
  * suspended and resumed from the reply callback, so HTTP threads never block
- * on a daemon. */
+ * on a daemon. History pages chat marks as public are answered from the page
+ * cache (history_cache.c) on the HTTP thread when the cache has them. */
 #include "http_front.h"
 
 #include <arpa/inet.h>
@@ -21,6 +22,7 @@
 #include "allowed_hosts.h"
 #include "client_ip.h"
 #include "csrf_guard.h"
+#include "history_cache.h"
 #include "echo/http_route.h"
 #include "echo/log.h"
 #include "echo/metrics.h"
@@ -67,6 +69,12 @@ struct http_pending {
     char sid[33]; /* the request's sessionid cookie, when plausible */
     double started_at;
     natsMsg *envelope; /* the forwarded request being built */
+    bool flush_history; /* an unsafe chat or admin request: drop cached pages on its answer */
+    /* History page cache, set only for candidates (history_cache_candidate). */
+    char *hc_key; /* raw path, query and base URL, NUL-separated */
+    size_t hc_key_len;
+    history_stamp_t hc_stamp; /* taken before chat is asked */
+    char hc_token[64];
 };
 
 static const char JSON[] = "application/json";
@@ -77,6 +85,7 @@ static void pending_free(http_pending_t *p)
         MHD_destroy_response(p->response);
     natsMsg_Destroy(p->envelope);
     pthread_mutex_destroy(&p->lock);
+    free(p->hc_key);
     free(p->raw_path);
     free(p->query);
     free(p->body);
@@ -95,14 +104,9 @@ static enum MHD_Result queue_json(http_pending_t *p, unsigned status, const char
     return ret;
 }
 
-void http_front_complete(http_pending_t *p, unsigned status, const char *content_type,
-                         const char *body, size_t len, const char *const *headers)
+/* Adds "Name: value" headers (NULL-terminated list) to r. */
+static void add_response_headers(struct MHD_Response *r, const char *const *headers)
 {
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
-    if (content_type)
-        MHD_add_response_header(r, "Content-Type", content_type);
-    MHD_add_response_header(r, "X-Request-Id", p->request_id);
     for (const char *const *h = headers; h && *h; h++) {
         const char *colon = strchr(*h, ':');
         if (!colon)
@@ -118,6 +122,12 @@ void http_front_complete(http_pending_t *p, unsigned status, const char *content
             value++;
         MHD_add_response_header(r, name, value);
     }
+}
+
+/* Any thread: the answer is ready; hands it to the MHD thread (resuming the
+ * connection if it was suspended). Takes ownership of r. */
+static void complete_response(http_pending_t *p, unsigned status, struct MHD_Response *r)
+{
     pthread_mutex_lock(&p->lock);
     p->status = status;
     p->response = r;
@@ -129,20 +139,82 @@ void http_front_complete(http_pending_t *p, unsigned status, const char *content
         MHD_resume_connection(p->conn);
 }
 
+void http_front_complete(http_pending_t *p, unsigned status, const char *content_type,
+                         const char *body, size_t len, const char *const *headers)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+    if (content_type)
+        MHD_add_response_header(r, "Content-Type", content_type);
+    MHD_add_response_header(r, "X-Request-Id", p->request_id);
+    add_response_headers(r, headers);
+    complete_response(p, status, r);
+}
+
 static void complete_json(http_pending_t *p, unsigned status, const char *body)
 {
     http_front_complete(p, status, JSON, body, strlen(body), NULL);
 }
 
-/* MHD thread: suspends the connection unless the answer already arrived. */
-static void suspend_unless_done(http_pending_t *p)
+/* MHD thread: queues the answer if it is already there (a page cache hit, a
+ * local refusal), else suspends the connection until the NATS side
+ * completes it. */
+static enum MHD_Result queue_or_suspend(http_pending_t *p)
 {
     pthread_mutex_lock(&p->lock);
+    struct MHD_Response *ready = p->done ? p->response : NULL;
+    unsigned status = p->status;
+    p->response = NULL;
     if (!p->done) {
         p->suspended = true;
         MHD_suspend_connection(p->conn);
     }
     pthread_mutex_unlock(&p->lock);
+    if (!ready)
+        return MHD_YES;
+    enum MHD_Result ret = MHD_queue_response(p->conn, status, ready);
+    MHD_destroy_response(ready);
+    metric_inc(p->front->requests);
+    return ret;
+}
+
+/* api.md §2.1: a sessionid cookie that resolves to nobody is expired in the answer. */
+static const char EXPIRE_SESSION_COOKIE[] =
+    "Set-Cookie: sessionid=\"\"; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/; "
+    "SameSite=Lax";
+
+/* libmicrohttpd's free callback of a cached body: the response (on whichever
+ * MHD thread destroys it last) drops its page reference. */
+static void page_release(void *cls)
+{
+    history_page_unref(cls);
+}
+
+/* MHD or NATS thread, once the caller's identity is known: answers a history
+ * candidate from the page cache. guest_cookie: the request carried a
+ * sessionid that resolves to nobody, so the answer expires it, exactly as a
+ * forwarded one would. The body is shared with the cache, not copied. */
+static bool answer_from_cache(http_pending_t *p, bool guest_cookie)
+{
+    history_cache_t *hc = p->front->gw->history;
+    history_page_t *page = history_cache_get(hc, &p->hc_stamp, p->hc_key, p->hc_key_len);
+    if (!page)
+        return false;
+    struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback_cls(
+        page->body_len, page->body, page_release, page);
+    if (!r) {
+        history_page_unref(page);
+        return false;
+    }
+    MHD_add_response_header(r, "Content-Type", page->content_type);
+    MHD_add_response_header(r, "X-Request-Id", p->request_id);
+    add_response_headers(r, (const char *const *)page->headers);
+    if (guest_cookie) {
+        const char *const expire[] = {EXPIRE_SESSION_COOKIE, NULL};
+        add_response_headers(r, expire);
+    }
+    complete_response(p, 200, r);
+    return true;
 }
 
 static const char *header(struct MHD_Connection *c, const char *name)
@@ -215,6 +287,9 @@ static void on_forward_reply(int status, natsMsg *reply, void *ctx)
     http_pending_t *p = ctx;
     http_front_t *front = p->front;
     metric_observe(front->latency, metrics_now() - p->started_at);
+    /* No answer: an unsafe chat or admin request may still have landed. */
+    if (p->flush_history && status != BUS_OK)
+        history_cache_flush(front->gw->history);
     if (status != BUS_OK) {
         metric_inc(front->upstream_failures);
         log_warn("http: %s %s: %s", p->method, p->raw_path,
@@ -227,6 +302,12 @@ static void on_forward_reply(int status, natsMsg *reply, void *ctx)
     }
     const char *st = bus_header(reply, HTTP_HDR_STATUS);
     int code = st ? atoi(st) : 0;
+    /* Before the client can see the answer: an admin or other unsafe chat
+     * request may have changed any page, and the next GET on this gateway
+     * must show it. A 4xx refused it before writing anything, so refusals
+     * (e.g. a flood of POSTs without a CSRF token) never empty the cache. */
+    if (p->flush_history && !(code >= 400 && code < 500))
+        history_cache_flush(front->gw->history);
     if (code < 100 || code > 599) {
         log_error("http: %s %s: malformed reply from %s", p->method, p->raw_path, p->subject);
         natsMsg_Destroy(reply);
@@ -237,7 +318,7 @@ static void on_forward_reply(int status, natsMsg *reply, void *ctx)
     int nvals = 0;
     natsMsgHeader_Values(reply, HTTP_HDR_HEADER, &vals, &nvals);
     const char *content_type = JSON;
-    bool sets_session = false;
+    bool sets_session = false, has_cookie = false;
     const char *headers[HTTP_MAX_HEADERS + 2];
     int nh = 0;
     for (int i = 0; i < nvals && nh < HTTP_MAX_HEADERS; i++) {
@@ -249,14 +330,23 @@ static void on_forward_reply(int status, natsMsg *reply, void *ctx)
         }
         if (strncasecmp(vals[i], "Set-Cookie: sessionid=", 22) == 0)
             sets_session = true;
+        if (strncasecmp(vals[i], "Set-Cookie:", 11) == 0)
+            has_cookie = true;
         headers[nh++] = vals[i];
     }
     if (sets_session && p->sid[0])
         session_cache_forget_sid(front->gw->sessions, p->sid);
-    /* api.md §2.1: a sessionid that resolves to nobody is expired in the answer. */
+    headers[nh] = NULL;
+    /* Chat vouches that this page is the same for every caller (public
+     * room) and names its room; a page that sets a cookie never is. */
+    const char *cache_room = bus_header(reply, HTTP_HDR_CACHE_PUBLIC);
+    if (p->hc_key && code == 200 && cache_room && strcmp(cache_room, p->hc_token) == 0 &&
+        !has_cookie)
+        history_cache_put(front->gw->history, &p->hc_stamp, p->hc_key, p->hc_key_len,
+                          content_type, natsMsg_GetData(reply),
+                          (size_t)natsMsg_GetDataLength(reply), headers);
     if (p->guest_cookie && !sets_session)
-        headers[nh++] = "Set-Cookie: sessionid=\"\"; expires=Thu, 01 Jan 1970 00:00:00 GMT; "
-                        "Max-Age=0; Path=/; SameSite=Lax";
+        headers[nh++] = EXPIRE_SESSION_COOKIE;
     headers[nh] = NULL;
     http_front_complete(p, (unsigned)code, code == 301 || code == 304 ? NULL : content_type,
                         natsMsg_GetData(reply), (size_t)natsMsg_GetDataLength(reply), headers);
@@ -297,6 +387,12 @@ static void on_session(bool ok, session_user_t *user, void *ctx)
     else if (bus_header(m, HTTP_HDR_SESSION_ID))
         p->guest_cookie = true;
     session_user_clear(user);
+    /* A history candidate whose caller needed auth's word (a session cookie
+     * not in the session cache): the page may be cached meanwhile. */
+    if (p->hc_key && answer_from_cache(p, p->guest_cookie)) {
+        natsMsg_Destroy(m);
+        return;
+    }
     if (p->audit) {
         admin_audit_forward(p->front->gw, p, m);
         return;
@@ -347,6 +443,29 @@ static void forward(http_pending_t *p)
         snprintf(base_url, sizeof base_url, "%s", gw->cfg.public_base_url);
     else
         snprintf(base_url, sizeof base_url, "%s://%s", secure ? "https" : "http", host ? host : "");
+
+    p->flush_history = is_unsafe(p->method) && (!p->to_auth || p->admin);
+    if (gw->cfg.history_cache_ms > 0 &&
+        history_cache_candidate(p->method, p->raw_path, p->hc_token, sizeof p->hc_token)) {
+        /* The key is everything a public page depends on: the request line
+         * (path and raw query) and the base URL of its absolute avatar URLs
+         * (scheme, Host or PUBLIC_BASE_URL). The stamp is taken before chat
+         * is asked, so a change racing the answer is never served. */
+        size_t pl = strlen(p->raw_path), ql = strlen(p->query), bl = strlen(base_url);
+        p->hc_key_len = pl + ql + bl + 2;
+        p->hc_key = malloc(p->hc_key_len);
+        if (p->hc_key) {
+            memcpy(p->hc_key, p->raw_path, pl + 1);
+            memcpy(p->hc_key + pl + 1, p->query, ql + 1);
+            memcpy(p->hc_key + pl + ql + 2, base_url, bl);
+            history_cache_stamp(gw->history, p->hc_token, &p->hc_stamp);
+            /* Guests (no cookie, or one that cannot be a session) are known
+             * without asking auth: a hit costs no envelope and no NATS. */
+            bool cookie = sid && *sid;
+            if ((!cookie || !session_id_plausible(sid)) && answer_from_cache(p, cookie))
+                return;
+        }
+    }
 
     natsMsg *m = bus_msg_new_request(gw->bus, p->subject, p->body, p->body_len);
     if (!m) {
@@ -488,7 +607,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
 
     pthread_mutex_lock(&p->lock);
-    struct MHD_Response *ready = p->done ? p->response : NULL;
+    bool done = p->done;
+    struct MHD_Response *ready = done ? p->response : NULL;
     unsigned status = p->status;
     p->response = NULL;
     pthread_mutex_unlock(&p->lock);
@@ -498,7 +618,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         metric_inc(front->requests);
         return ret;
     }
-    if (p->done)
+    if (done)
         return MHD_NO;
 
     log_set_request_id(p->request_id);
@@ -511,15 +631,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     case ROUTE_HEALTH:
         atomic_fetch_add(&front->in_flight, 1);
         health_start(gw, p);
-        suspend_unless_done(p);
-        return MHD_YES;
+        return queue_or_suspend(p);
     case ROUTE_FORWARD:
         if (p->too_large)
             return queue_json(p, 413, "{\"error\": \"Request body too large\", \"code\": \"body_too_large\"}");
         atomic_fetch_add(&front->in_flight, 1);
         forward(p);
-        suspend_unless_done(p);
-        return MHD_YES;
+        return queue_or_suspend(p);
     case ROUTE_NONE:
     default:
         return queue_json(p, 404, "{\"error\": \"Not found\", \"code\": \"not_found\"}");

@@ -7,6 +7,7 @@
 
 #include "echo/log.h"
 #include "gateway.h"
+#include "history_cache.h"
 #include "session_cache.h"
 
 int main(int argc, char **argv)
@@ -33,6 +34,9 @@ int main(int argc, char **argv)
         log_error("cannot set up the session cache");
         goto cleanup;
     }
+    gw.history = history_cache_new(gw.bus, gw.cfg.history_cache_ms);
+    if (!gw.history)
+        goto cleanup;
     if (http_front_start(&http, &gw) != 0)
         goto cleanup;
     if (ws_server_start(&ws, &gw) != 0)
@@ -47,5 +51,7 @@ cleanup:
     session_cache_free(gw.sessions);
     gateway_config_free(&gw.cfg);
     daemon_shutdown(&d);
+    /* After the bus is closed: its event handlers use the cache until then. */
+    history_cache_free(gw.history);
     return rc;
 }

@@ -13,6 +13,7 @@
 #include "echo/json.h"
 #include "echo/log.h"
 #include "echo/subjects.h"
+#include "history_cache.h"
 #include "ws.h"
 
 typedef struct {
@@ -146,6 +147,10 @@ void ws_chat_post_reply(ws_server_t *srv, ws_event_t *ev)
 {
     ws_conn_t *c = ws_conn_find(srv, ev->conn_id);
     if (!c) return; /* socket gone meanwhile */
+    /* Before the sender hears anything (an error, a P7 repeat's original):
+     * whatever chat stored must show in this gateway's next history page.
+     * Any answer counts, since even a timeout may have committed. */
+    history_cache_touch_room(srv->gw->history, c->room);
     c->post_inflight = false;
     ws_chat_send_next(c);
     cJSON *ans = ev->status == BUS_OK && ev->data ? json_parse(ev->data, ev->len) : NULL;

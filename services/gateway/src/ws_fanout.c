@@ -18,6 +18,7 @@
 #include "echo/log.h"
 #include "echo/room_token.h"
 #include "echo/subjects.h"
+#include "history_cache.h"
 #include "ws.h"
 
 #define WS_ROOM_BUCKETS 4096
@@ -146,12 +147,18 @@ static ws_room_t **ws_room_slot(ws_rooms_t *rooms, const char *token)
     return pp;
 }
 
-/* Global delivery thread of the event connection: hand over to the loop. */
+/* Global delivery thread of the event connection: hand over to the loop.
+ * The room's cached history pages are invalidated first: the page cache's
+ * own wildcard subscription runs on another thread and may lag, and a client
+ * that saw this frame must not then read a page without it (read-your-writes
+ * for the sender, whose only acknowledgement is this frame). */
 static void ws_on_room_event(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
 {
     ws_server_t *srv = closure;
     const char *subject = natsMsg_GetSubject(msg);
     size_t plen = strlen(SUBJ_CHAT_ROOM_EVENT_PREFIX);
+    if (strncmp(subject, SUBJ_CHAT_ROOM_EVENT_PREFIX, plen) == 0)
+        history_cache_touch(srv->gw->history, subject + plen);
     ws_event_t *ev = calloc(1, sizeof *ev);
     if (ev && strlen(subject) > plen) {
         ev->kind = WS_EV_ROOM_FRAME;
