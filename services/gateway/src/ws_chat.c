@@ -147,10 +147,6 @@ void ws_chat_post_reply(ws_server_t *srv, ws_event_t *ev)
 {
     ws_conn_t *c = ws_conn_find(srv, ev->conn_id);
     if (!c) return; /* socket gone meanwhile */
-    /* Before the sender hears anything (an error, a P7 repeat's original):
-     * whatever chat stored must show in this gateway's next history page.
-     * Any answer counts, since even a timeout may have committed. */
-    history_cache_touch_room(srv->gw->history, c->room);
     c->post_inflight = false;
     ws_chat_send_next(c);
     cJSON *ans = ev->status == BUS_OK && ev->data ? json_parse(ev->data, ev->len) : NULL;
@@ -162,6 +158,13 @@ void ws_chat_post_reply(ws_server_t *srv, ws_event_t *ev)
         if (ev->status == BUS_OK) log_warn("ws: malformed chat post reply");
         error = "unavailable";
     }
+    /* Before the sender hears anything (a P7 repeat's original, an error):
+     * whatever chat stored must show in this gateway's next history page.
+     * A stored message or an unknown outcome (no answer: it may have
+     * committed) counts; chat's refusals (rate limit, too long) wrote
+     * nothing, so a flood of them cannot keep the room's pages uncached. */
+    if (ok || (error && !strcmp(error, "unavailable")))
+        history_cache_touch_room(srv->gw->history, c->room);
     bool duplicate = false;
     cJSON *original = cJSON_GetObjectItemCaseSensitive(ans, "message");
     if (ok && json_bool(ans, "duplicate", &duplicate) && duplicate && cJSON_IsObject(original)) {
