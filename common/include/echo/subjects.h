@@ -25,6 +25,8 @@
 #define SUBJ_CHAT_MESSAGE_POST "echochat.chat.message.post"
 /* Room events: prefix + room token (proto: RoomToken). */
 #define SUBJ_CHAT_ROOM_EVENT_PREFIX "echochat.chat.room_event."
+/* After chat applied an auth user event to stored history (every instance and gateway flush). */
+#define SUBJ_CHAT_EVENT_AUTHORS_UPDATED "echochat.chat.event.authors_updated"
 
 /* presence */
 #define SUBJ_PRESENCE_REPORT "echochat.presence.report"

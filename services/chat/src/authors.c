@@ -4,7 +4,10 @@
  * ask auth. echochat.auth.event.user_deleted (admin.md §2, item 129): the
  * messages keep their stored name but lose the author link, the user's rooms
  * become owner-less. One instance handles each event (queue group chat);
- * handlers run on the subscriptions' delivery threads. */
+ * handlers run on the subscriptions' delivery threads. After committing, that
+ * instance announces echochat.chat.event.authors_updated, on which every chat
+ * instance and gateway drops its cached history pages: a flush on auth's
+ * event alone may run before this commit and re-cache the old names. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +48,19 @@ static const db_stmt_t st_deleted_rooms = {
 static const db_stmt_t st_deleted_author = {
     "author_deleted", "DELETE FROM chat.authors WHERE user_id = $1", 1};
 
+static bus_t *g_bus;
+
+/* Delivery thread of an auth event, after commit: every cached page of every
+ * instance and gateway may show the old name or avatar. A lost announcement
+ * leaves them stale for at most their TTL (1 s). */
+static void announce(const char *uid)
+{
+    char body[64];
+    int n = snprintf(body, sizeof body, "{\"user_id\": %s}", uid);
+    if (bus_publish(g_bus, SUBJ_CHAT_EVENT_AUTHORS_UPDATED, body, (size_t)n) != BUS_OK)
+        log_warn("authors: could not announce the update of user %s (caches expire in 1 s)", uid);
+}
+
 static bool apply(const char *uid, const char *username, const char *avatar, bool has_avatar)
 {
     PGresult *r = NULL;
@@ -65,8 +81,10 @@ static bool apply(const char *uid, const char *username, const char *avatar, boo
         goto done;
     PQclear(r2);
     ok = db_commit();
-    if (ok)
+    if (ok) {
         history_cache_flush();
+        announce(uid);
+    }
 done:
     PQclear(r);
     if (!ok)
@@ -112,6 +130,7 @@ static bool apply_deleted(const char *uid)
     if (!db_commit())
         return false;
     history_cache_flush();
+    announce(uid);
     return true;
 }
 
@@ -134,6 +153,7 @@ cleanup:
 
 int chat_authors_start(bus_t *bus)
 {
+    g_bus = bus;
     if (bus_serve(bus, SUBJ_AUTH_EVENT_USER_UPDATED, QUEUE_CHAT, 1, on_user_updated, NULL) != 0)
         return -1;
     return bus_serve(bus, SUBJ_AUTH_EVENT_USER_DELETED, QUEUE_CHAT, 1, on_user_deleted, NULL);

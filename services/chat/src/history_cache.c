@@ -7,8 +7,10 @@
  * room event (from any instance; published only after commit) arrives. A
  * renderer reads the version *before* querying PostgreSQL and stores its
  * result under that version, so a change that lands while it renders makes
- * the entry stale instead of hiding the change. Author renames (user_updated)
- * bump a global epoch that invalidates everything. Room events travel over
+ * the entry stale instead of hiding the change. Author renames and deletions
+ * bump a global epoch that invalidates everything: on auth's user_updated and
+ * again on chat's authors_updated, which the instance that applied the change
+ * to PostgreSQL publishes after commit (the first flush may come too early). Room events travel over
  * NATS core, which may drop them (disconnects, slow consumers): entries
  * therefore also expire after CACHE_TTL, which bounds staleness in that case.
  *
@@ -156,8 +158,8 @@ static void on_room_event(bus_t *bus, natsMsg *msg, void *arg)
     atomic_fetch_add(&g_versions[bucket_of_token(token, strlen(token))], 1);
 }
 
-/* Delivery thread of the user_updated subscription (every instance): names
- * and avatars in any cached page may have changed. */
+/* Delivery thread of the user_updated and authors_updated subscriptions
+ * (every instance): names and avatars in any cached page may have changed. */
 static void on_user_updated(bus_t *bus, natsMsg *msg, void *arg)
 {
     history_cache_flush();
@@ -169,5 +171,7 @@ int history_cache_start(bus_t *bus)
     snprintf(subject, sizeof subject, "%s>", SUBJ_CHAT_ROOM_EVENT_PREFIX);
     if (bus_serve(bus, subject, NULL, 1, on_room_event, NULL) != BUS_OK)
         return -1;
-    return bus_serve(bus, SUBJ_AUTH_EVENT_USER_UPDATED, NULL, 1, on_user_updated, NULL);
+    if (bus_serve(bus, SUBJ_AUTH_EVENT_USER_UPDATED, NULL, 1, on_user_updated, NULL) != BUS_OK)
+        return -1;
+    return bus_serve(bus, SUBJ_CHAT_EVENT_AUTHORS_UPDATED, NULL, 1, on_user_updated, NULL);
 }
