@@ -258,6 +258,32 @@ def test_two_gateways_stay_consistent(stack, cluster):
     wait_until(lambda: mid not in by_id(page(g1)), 5, what="the delete on the other gateway")
 
 
+def test_rename_shows_on_every_gateway(stack, cluster):
+    """item 89 / item 70: after a rename, history shows the new name. Chat
+    applies auth's user_updated asynchronously and announces authors_updated
+    after commit; the gateways drop their pages then (flushing on auth's event
+    alone could cache the old name again, here for the 60 s TTL)."""
+    g1, g2 = cluster.g1, cluster.g2
+    name, c = register(stack)
+    ws = cluster.connect(g1, "/ws/chat/public/", cookie=c.cookie_header())
+    mid = post(ws, "before my rename")["id"]
+    ws.close()
+    new = "rn" + secrets.token_hex(5)
+    me = on(g1, c)
+    me.csrf()
+    for round_ in range(2):
+        prime(g1)
+        prime(g2)
+        r = me.post("/api/auth/profile/", json={"username": new})
+        assert r.status == 200, r
+        for g in (g1, g2):
+            # keep reading while chat applies the rename: a page cached
+            # meanwhile must not outlive chat's announcement
+            wait_until(lambda: by_id(page(g))[mid]["username"] == new, 5,
+                       interval=0.01, what=f"the new name on {g.http_url}")
+        new, name = name, new  # and back again
+
+
 def test_refused_writes_do_not_empty_the_cache(stack, cluster):
     """Unsafe chat requests drop every cached page on their answer (they may
     have written), except a 4xx, which chat gives only before writing: a flood

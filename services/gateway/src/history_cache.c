@@ -15,8 +15,10 @@
  * subscription here, and ws_fanout.c before it delivers a frame to a local
  * socket), by the WebSocket front when chat answers a post of a local socket
  * (read-your-writes); the epoch by admin and other unsafe chat requests the
- * HTTP front relays and by auth's user_updated / user_deleted events (names
- * and avatars in every page). NATS core may lose events, so an entry also
+ * HTTP front relays and by chat's authors_updated (names and avatars in every
+ * page), which chat publishes once it has committed a rename or deletion that
+ * auth announced: flushing on auth's own events could run before chat's
+ * update and let the old page be cached again. NATS core may lose events, so an entry also
  * dies after the TTL (1 s), which bounds staleness in that case.
  *
  * Bounded: a direct-mapped table of SLOTS entries (a colliding key replaces
@@ -262,9 +264,9 @@ static void on_room_event(bus_t *bus, natsMsg *msg, void *ctx)
         history_cache_touch(hc, subject + plen);
 }
 
-/* Delivery thread of auth's user_updated / user_deleted subscriptions: names
- * and avatars in any cached page may have changed. */
-static void on_user_event(bus_t *bus, natsMsg *msg, void *ctx)
+/* Delivery thread of the authors_updated subscription: names and avatars in
+ * any cached page may have changed. */
+static void on_authors_updated(bus_t *bus, natsMsg *msg, void *ctx)
 {
     history_cache_flush(ctx);
 }
@@ -293,9 +295,8 @@ history_cache_t *history_cache_new(bus_t *bus, int ttl_ms)
     char subject[128];
     snprintf(subject, sizeof subject, "%s>", SUBJ_CHAT_ROOM_EVENT_PREFIX);
     if (bus_serve(bus, subject, NULL, 1, on_room_event, hc) != BUS_OK ||
-        bus_serve(bus, SUBJ_AUTH_EVENT_USER_UPDATED, NULL, 1, on_user_event, hc) != BUS_OK ||
-        bus_serve(bus, SUBJ_AUTH_EVENT_USER_DELETED, NULL, 1, on_user_event, hc) != BUS_OK) {
-        log_error("history cache: cannot subscribe to room and user events");
+        bus_serve(bus, SUBJ_CHAT_EVENT_AUTHORS_UPDATED, NULL, 1, on_authors_updated, hc) != BUS_OK) {
+        log_error("history cache: cannot subscribe to room and authors events");
         history_cache_free(hc);
         return NULL;
     }

@@ -37,7 +37,7 @@ typedef struct {
     uint64_t epoch;
 } history_stamp_t;
 
-/* bus: subscribes to every room event subject and to auth's user events
+/* bus: subscribes to every room event subject and to chat's authors_updated
  * (NULL in unit tests: no subscriptions). ttl_ms bounds an entry's life. */
 history_cache_t *history_cache_new(bus_t *bus, int ttl_ms);
 void history_cache_free(history_cache_t *hc);
