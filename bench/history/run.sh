@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# History benchmark: GET /api/chat/rooms/public/messages/?limit=50 through the
-# gateway with wrk (Debian package), 16 connections. Two runs:
+# History benchmark: GET /api/chat/rooms/public/messages/?limit=50 at PUBLIC_URL (nginx in
+# front of the gateway, as in production, when the stack serves the SPA) with
+# wrk (Debian package), 16 connections. Two runs:
 #   hot   - the same page every time (what a room full of readers does; chat
 #           serves it from its history cache)
 #   cold  - a random `before` cursor per request, so nearly every request
