@@ -237,6 +237,23 @@ def test_stale_session_cookie_is_expired_on_cached_pages(stack, cluster):
     assert r.status == 200 and not r.set_cookies
 
 
+def test_signed_in_readers_share_the_public_page(stack, cluster):
+    """item 83: the public page is the same for guests and signed-in users, so
+    a signed-in reader (session already known to the gateway) is served the
+    cached page too, and its answer sets no cookie."""
+    g = cluster.g1
+    _, c = register(stack)
+    me = on(g, c)
+    assert me.get("/api/auth/session/").json()["user"] is not None  # session now cached
+    prime(g)
+    guest = page(g)
+    before = hits(g)
+    for _ in range(3):
+        r = me.get(HIST.format("public") + "?limit=50")
+        assert r.status == 200 and r.json() == guest and not r.set_cookies, r
+    assert hits(g) >= before + 3
+
+
 def test_two_gateways_stay_consistent(stack, cluster):
     """A post through one gateway shows on another that has no socket in the
     room (its room event subscription covers every room); a delete through the

@@ -75,6 +75,7 @@ struct http_pending {
     size_t hc_key_len;
     history_stamp_t hc_stamp; /* taken before chat is asked */
     char hc_token[64];
+    bool hc_tried; /* looked up already, with the caller's identity known */
 };
 
 static const char JSON[] = "application/json";
@@ -389,7 +390,7 @@ static void on_session(bool ok, session_user_t *user, void *ctx)
     session_user_clear(user);
     /* A history candidate whose caller needed auth's word (a session cookie
      * not in the session cache): the page may be cached meanwhile. */
-    if (p->hc_key && answer_from_cache(p, p->guest_cookie)) {
+    if (p->hc_key && !p->hc_tried && answer_from_cache(p, p->guest_cookie)) {
         natsMsg_Destroy(m);
         return;
     }
@@ -438,6 +439,8 @@ static void forward(http_pending_t *p)
     const char *csrf_cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "csrftoken");
     const char *sid = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "sessionid");
 
+    session_user_t known = {0}; /* the caller, when the session cache knew it */
+    bool known_user = false;
     char base_url[512];
     if (gw->cfg.public_base_url)
         snprintf(base_url, sizeof base_url, "%s", gw->cfg.public_base_url);
@@ -459,16 +462,25 @@ static void forward(http_pending_t *p)
             memcpy(p->hc_key + pl + 1, p->query, ql + 1);
             memcpy(p->hc_key + pl + ql + 2, base_url, bl);
             history_cache_stamp(gw->history, p->hc_token, &p->hc_stamp);
-            /* Guests (no cookie, or one that cannot be a session) are known
-             * without asking auth: a hit costs no envelope and no NATS. */
-            bool cookie = sid && *sid;
-            if ((!cookie || !session_id_plausible(sid)) && answer_from_cache(p, cookie))
-                return;
+            /* The caller is known without asking auth when it is a guest (no
+             * cookie, or one that cannot be a session) or its session is in
+             * the session cache: a hit then costs no envelope and no NATS. */
+            bool cookie = sid && *sid, plausible = session_id_plausible(sid);
+            if (plausible)
+                known_user = session_cache_get(gw->sessions, sid, &known);
+            if (!plausible || known_user) {
+                p->hc_tried = true;
+                if (answer_from_cache(p, cookie && !known.user_json)) {
+                    session_user_clear(&known);
+                    return;
+                }
+            }
         }
     }
 
     natsMsg *m = bus_msg_new_request(gw->bus, p->subject, p->body, p->body_len);
     if (!m) {
+        session_user_clear(&known);
         complete_json(p, 500, "{\"error\": \"Internal error\", \"code\": \"internal\"}");
         return;
     }
@@ -508,7 +520,9 @@ static void forward(http_pending_t *p)
     p->envelope = m;
     if (session_id_plausible(sid))
         memcpy(p->sid, sid, sizeof p->sid);
-    if (sid && *sid)
+    if (known_user) /* looked up above: on_session takes it over */
+        on_session(true, &known, p);
+    else if (sid && *sid)
         session_cache_resolve(gw->sessions, sid, on_session, p);
     else
         on_session(true, &(session_user_t){0}, p);
