@@ -1,5 +1,6 @@
 /* Gateway settings (config.md: G rows) read and validated at start-up. */
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "gateway.h"
 
@@ -10,6 +11,11 @@ void gateway_config_load(cfg_t *c, gateway_config_t *cfg, bool debug)
     cfg->ws_port = (int)cfg_int(c, "GATEWAY_WS_PORT", 8001, 1, 65535);
     if (cfg->http_port == cfg->ws_port)
         cfg_fail(c, "GATEWAY_WS_PORT", "must differ from GATEWAY_HTTP_PORT");
+    /* Debian's libwebsockets serves a context from one thread only, so the
+     * WebSocket front scales over cores with one context per core. */
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    cfg->ws_threads = (int)cfg_int(c, "GATEWAY_WS_THREADS", cores < 1 ? 1 : cores > 8 ? 8 : cores,
+                                   1, WS_THREADS_MAX);
     cfg->request_timeout_ms = (int)cfg_int(c, "GATEWAY_REQUEST_TIMEOUT_MS", 10000, 100, 120000);
     cfg->upload_max_bytes = cfg_int(c, "DJANGO_UPLOAD_MAX_MB", 20, 1, 1024) * 1024L * 1024L;
     cfg->allowed_hosts =
