@@ -14,14 +14,16 @@ void gateway_config_load(cfg_t *c, gateway_config_t *cfg, bool debug)
     /* Debian's libwebsockets serves a context from one thread only, so the
      * WebSocket front scales over cores with one context per core. */
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    cfg->ws_threads = (int)cfg_int(c, "GATEWAY_WS_THREADS", cores < 1 ? 1 : cores > 8 ? 8 : cores,
+    cfg->ws_threads = (int)cfg_int(c, "GATEWAY_WS_THREADS",
+                                   cores < 1   ? 1
+                                   : cores > 8 ? 8
+                                               : cores,
                                    1, WS_THREADS_MAX);
     cfg->request_timeout_ms = (int)cfg_int(c, "GATEWAY_REQUEST_TIMEOUT_MS", 10000, 100, 120000);
     cfg->upload_max_bytes = cfg_int(c, "DJANGO_UPLOAD_MAX_MB", 20, 1, 1024) * 1024L * 1024L;
-    cfg->allowed_hosts =
-        cfg_list(c, "DJANGO_ALLOWED_HOSTS", debug ? "*" : "localhost,127.0.0.1");
-    cfg->csrf_trusted_origins = cfg_list(c, "DJANGO_CSRF_TRUSTED_ORIGINS",
-                                         "http://localhost:5173,http://127.0.0.1:5173");
+    cfg->allowed_hosts = cfg_list(c, "DJANGO_ALLOWED_HOSTS", debug ? "*" : "localhost,127.0.0.1");
+    cfg->csrf_trusted_origins =
+        cfg_list(c, "DJANGO_CSRF_TRUSTED_ORIGINS", "http://localhost:5173,http://127.0.0.1:5173");
     cfg->trusted_proxies = cfg_list(c, "TRUSTED_PROXIES", "127.0.0.1/32,::1/128");
     cfg->ssl_redirect = cfg_bool(c, "DJANGO_SECURE_SSL_REDIRECT", !debug);
     cfg->public_base_url = cfg_str(c, "PUBLIC_BASE_URL", NULL);

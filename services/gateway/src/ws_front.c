@@ -39,8 +39,8 @@ struct ws_front {
 /* Binds cfg's host:port like lws did (IPv4, SO_REUSEADDR for quick restarts). */
 static int ws_front_listen(const gateway_config_t *cfg)
 {
-    struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM,
-                             .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+    struct addrinfo hints = {
+        .ai_family = AF_INET, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
     struct addrinfo *res = NULL;
     char port[8];
     snprintf(port, sizeof port, "%d", cfg->ws_port);
@@ -100,8 +100,11 @@ int ws_front_start(ws_front_t **out, gateway_t *gw)
     }
     if (pthread_create(&front->acceptor, NULL, ws_front_accept_main, front) != 0) goto fail;
     front->acceptor_started = true;
-    log_info("ws: listening on %s:%d with %d service threads", gw->cfg.listen_host,
-             gw->cfg.ws_port, front->nshards);
+    metric_gauge_set(
+        metrics_gauge("echochat_gateway_ws_threads", NULL, "WebSocket service threads (shards)"),
+        front->nshards);
+    log_info("ws: listening on %s:%d with %d service threads", gw->cfg.listen_host, gw->cfg.ws_port,
+             front->nshards);
     *out = front;
     return 0;
 fail:
