@@ -43,8 +43,8 @@ static cJSON *message_json(PGresult *r, int row)
     else
         cJSON_AddNumberToObject(o, "user_id", (double)strtoll(PQgetvalue(r, row, 3), NULL, 10));
     cJSON_AddStringToObject(o, "content", PQgetvalue(r, row, 4));
-    char ts[CHAT_TIME_LEN];
-    chat_format_time(strtoll(PQgetvalue(r, row, 5), NULL, 10), ts);
+    char ts[ISOTIME_LEN];
+    isotime_format(strtoll(PQgetvalue(r, row, 5), NULL, 10), ts, sizeof ts);
     cJSON_AddStringToObject(o, "created_at", ts);
     return o;
 }
@@ -286,8 +286,8 @@ static void message_patch(http_req_t *req, http_resp_t *resp, const admin_actor_
         admin_not_found(resp);
         goto cleanup;
     }
-    char tstext[CHAT_TIME_LEN];
-    chat_format_time(ts, tstext);
+    char tstext[ISOTIME_LEN];
+    isotime_format(ts, tstext, sizeof tstext);
     const char *up[] = {id, content, has_ts ? tstext : NULL};
     u = db_query("UPDATE chat.messages m SET content = coalesce($2, m.content), "
                  "created_at = coalesce($3::timestamptz, m.created_at) WHERE m.id = $1 "

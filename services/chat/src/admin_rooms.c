@@ -11,6 +11,7 @@
 
 #include "admin.h"
 #include "echo/db.h"
+#include "echo/isotime.h"
 #include "echo/json.h"
 #include "echo/log.h"
 #include "echo/subjects.h"
@@ -37,8 +38,8 @@ static cJSON *room_json(PGresult *r, int row)
         cJSON_AddNullToObject(o, "owner");
     else
         cJSON_AddStringToObject(o, "owner", PQgetisnull(r, row, 4) ? "" : PQgetvalue(r, row, 4));
-    char ts[CHAT_TIME_LEN];
-    chat_format_time(strtoll(PQgetvalue(r, row, 5), NULL, 10), ts);
+    char ts[ISOTIME_LEN];
+    isotime_format(strtoll(PQgetvalue(r, row, 5), NULL, 10), ts, sizeof ts);
     cJSON_AddStringToObject(o, "created_at", ts);
     cJSON_AddNumberToObject(o, "message_count", (double)strtoll(PQgetvalue(r, row, 6), NULL, 10));
     return o;
