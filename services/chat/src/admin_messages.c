@@ -69,24 +69,22 @@ static void messages_list(http_req_t *req, http_resp_t *resp)
     admin_msg_filter_t f = {0};
     char *q = NULL;
     const char *sort;
-    int64_t page, size;
+    admin_page_t page;
     PGresult *r = NULL, *c = NULL;
-    if (!admin_text_param(req, resp, "room", &f.room) ||
-        !admin_text_param(req, resp, "author", &f.author) ||
-        !admin_text_param(req, resp, "q", &q) ||
-        !admin_time_param(req, resp, "since", &f.has_since, &f.since_us) ||
-        !admin_time_param(req, resp, "until", &f.has_until, &f.until_us) ||
-        !admin_enum_param(req, resp, "sort", SORTS, &sort) ||
-        !admin_int_param(req, resp, "page", 1, 1, 1000000000, &page) ||
-        !admin_int_param(req, resp, "page_size", ADMIN_PAGE_SIZE_DEFAULT, 1, ADMIN_PAGE_SIZE_MAX,
-                         &size))
+    if (!admin_query_text(req, resp, "room", &f.room) ||
+        !admin_query_text(req, resp, "author", &f.author) ||
+        !admin_query_text(req, resp, "q", &q) ||
+        !admin_query_time(req, resp, "since", &f.has_since, &f.since_us) ||
+        !admin_query_time(req, resp, "until", &f.has_until, &f.until_us) ||
+        !admin_query_enum(req, resp, "sort", SORTS, &sort) ||
+        !admin_query_page(req, resp, ADMIN_PAGE_MAX, &page))
         goto cleanup;
     f.q_pattern = q ? chat_like_pattern(q) : NULL;
     char since[24], until[24], lim[24], off[24];
     const char *params[7];
     filter_params(&f, since, until, params);
-    snprintf(lim, sizeof lim, "%" PRId64, size);
-    snprintf(off, sizeof off, "%" PRId64, (page - 1) * size);
+    snprintf(lim, sizeof lim, "%" PRId64, page.page_size);
+    snprintf(off, sizeof off, "%" PRId64, admin_page_offset(&page));
     params[5] = lim;
     params[6] = off;
     bool desc = sort && sort[0] == '-';
@@ -101,7 +99,7 @@ static void messages_list(http_req_t *req, http_resp_t *resp)
     cJSON *list = cJSON_CreateArray();
     for (int i = 0; i < PQntuples(r); i++)
         cJSON_AddItemToArray(list, message_json(r, i));
-    admin_page_reply(resp, list, strtoll(PQgetvalue(c, 0, 0), NULL, 10), page, size);
+    admin_page_reply(resp, list, strtoll(PQgetvalue(c, 0, 0), NULL, 10), &page);
 cleanup:
     PQclear(r);
     PQclear(c);
@@ -362,7 +360,7 @@ static bool body_text(const cJSON *body, http_resp_t *resp, const char *key, cha
     if (!v || cJSON_IsNull(v))
         return true;
     if (!cJSON_IsString(v) || !text_valid_utf8(v->valuestring, strlen(v->valuestring))) {
-        admin_invalid_filter(resp, key, "Ожидается строка");
+        admin_query_invalid(resp, key, "Ожидается строка");
         return false;
     }
     if (*v->valuestring) {
@@ -385,7 +383,7 @@ static bool body_time(const cJSON *body, http_resp_t *resp, const char *key, boo
     *has = isotime_parse(s, us);
     free(s);
     if (!*has)
-        admin_invalid_filter(resp, key,
+        admin_query_invalid(resp, key,
                              "Ожидается дата ISO-8601 (YYYY-MM-DD или YYYY-MM-DDTHH:MM:SS±HH:MM)");
     return *has;
 }

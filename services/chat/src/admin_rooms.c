@@ -62,17 +62,15 @@ static void reply_room(http_resp_t *resp, const char *id, int status)
 static void rooms_list(http_req_t *req, http_resp_t *resp)
 {
     char *q = NULL, *owner = NULL, *pattern = NULL;
-    int64_t page, size;
+    admin_page_t page;
     PGresult *r = NULL, *c = NULL;
-    if (!admin_text_param(req, resp, "q", &q) || !admin_text_param(req, resp, "owner", &owner) ||
-        !admin_int_param(req, resp, "page", 1, 1, 1000000000, &page) ||
-        !admin_int_param(req, resp, "page_size", ADMIN_PAGE_SIZE_DEFAULT, 1, ADMIN_PAGE_SIZE_MAX,
-                         &size))
+    if (!admin_query_text(req, resp, "q", &q) || !admin_query_text(req, resp, "owner", &owner) ||
+        !admin_query_page(req, resp, ADMIN_PAGE_MAX, &page))
         goto cleanup;
     pattern = q ? chat_like_pattern(q) : NULL;
     char lim[24], off[24];
-    snprintf(lim, sizeof lim, "%" PRId64, size);
-    snprintf(off, sizeof off, "%" PRId64, (page - 1) * size);
+    snprintf(lim, sizeof lim, "%" PRId64, page.page_size);
+    snprintf(off, sizeof off, "%" PRId64, admin_page_offset(&page));
     const char *params[] = {pattern, owner, lim, off};
     r = db_query(ROOM_COLS ROOM_FILTER "ORDER BY r.id LIMIT $3 OFFSET $4", 4, params);
     c = r ? db_query("SELECT count(*) FROM chat.rooms r " ROOM_FILTER, 2, params) : NULL;
@@ -83,7 +81,7 @@ static void rooms_list(http_req_t *req, http_resp_t *resp)
     cJSON *list = cJSON_CreateArray();
     for (int i = 0; i < PQntuples(r); i++)
         cJSON_AddItemToArray(list, room_json(r, i));
-    admin_page_reply(resp, list, strtoll(PQgetvalue(c, 0, 0), NULL, 10), page, size);
+    admin_page_reply(resp, list, strtoll(PQgetvalue(c, 0, 0), NULL, 10), &page);
 cleanup:
     PQclear(r);
     PQclear(c);
@@ -368,7 +366,7 @@ cleanup:
 static void room_delete(http_req_t *req, http_resp_t *resp, const admin_actor_t *actor,
                         const char *id)
 {
-    char *confirm = admin_query(req, "confirm");
+    char *confirm = admin_query_get(req, "confirm");
     bool confirmed = confirm && strcmp(confirm, "true") == 0;
     free(confirm);
     PGresult *r = NULL, *del = NULL;
