@@ -1,7 +1,7 @@
 /* Reading the admin API's query parameters and answering the bad ones with
- * 400 invalid_filter (docs/admin-api.md "Lists"), plus the list envelope and
- * the audit page each daemon serves: the parts of the admin API that auth
- * and chat must answer alike. */
+ * 400 invalid_filter (docs/admin-api.md "Lists"), and the audit page each
+ * daemon serves: the parts of the admin API that auth and chat must answer
+ * alike (the list pages themselves are admin_list.c's). */
 #include "echo/admin_query.h"
 
 #include <inttypes.h>
@@ -149,21 +149,6 @@ bool admin_query_page(const http_req_t *req, http_resp_t *resp, int64_t page_max
     return admin_query_int(req, resp, "page", 1, 1, page_max, &out->page) &&
            admin_query_int(req, resp, "page_size", ADMIN_PAGE_SIZE_DEFAULT, 1, ADMIN_PAGE_SIZE_MAX,
                            &out->page_size);
-}
-
-int64_t admin_page_offset(const admin_page_t *p)
-{
-    return (p->page - 1) * p->page_size;
-}
-
-void admin_page_reply(http_resp_t *resp, cJSON *results, int64_t count, const admin_page_t *p)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddItemToObject(o, "results", results);
-    cJSON_AddNumberToObject(o, "count", (double)count);
-    cJSON_AddNumberToObject(o, "page", (double)p->page);
-    cJSON_AddNumberToObject(o, "page_size", (double)p->page_size);
-    http_resp_json(resp, 200, o);
 }
 
 static const char *const AUDIT_ACTIONS[] = {"create", "update", "delete", "password",

@@ -136,10 +136,10 @@ static void test_page(void **state)
     assert_true(admin_query_page(&req, &resp, 100, &p));
     assert_int_equal(p.page, 1);
     assert_int_equal(p.page_size, ADMIN_PAGE_SIZE_DEFAULT);
-    assert_int_equal(admin_page_offset(&p), 0);
-    req = req_of("page=3&page_size=20");
+    req = req_of("page=100&page_size=200");
     assert_true(admin_query_page(&req, &resp, 100, &p));
-    assert_int_equal(admin_page_offset(&p), 40);
+    assert_int_equal(p.page, 100);
+    assert_int_equal(p.page_size, 200);
     static const char *bad[][2] = {{"page=0", "page"},          {"page=101", "page"},
                                    {"page_size=0", "page_size"}, {"page_size=201", "page_size"},
                                    {"page=x", "page"},          {"page_size=-1", "page_size"}};
@@ -148,16 +148,6 @@ static void test_page(void **state)
         assert_false(admin_query_page(&req, &resp, 100, &p));
         assert_invalid(&resp, bad[i][1]);
     }
-}
-
-static void test_page_reply(void **state)
-{
-    http_resp_t resp = {0};
-    admin_page_t p = {.page = 2, .page_size = 1};
-    admin_page_reply(&resp, cJSON_CreateArray(), 7, &p);
-    assert_int_equal(resp.status, 200);
-    assert_string_equal(resp.body, "{\"results\": [], \"count\": 7, \"page\": 2, \"page_size\": 1}");
-    http_resp_free(&resp);
 }
 
 /* Bad audit filters are answered before the database is asked. */
@@ -187,7 +177,6 @@ int main(void)
         cmocka_unit_test(test_time),
         cmocka_unit_test(test_text_and_enum),
         cmocka_unit_test(test_page),
-        cmocka_unit_test(test_page_reply),
         cmocka_unit_test(test_audit_filters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

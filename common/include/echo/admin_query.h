@@ -45,10 +45,6 @@ typedef struct {
 } admin_page_t;
 bool admin_query_page(const http_req_t *req, http_resp_t *resp, int64_t page_max,
                       admin_page_t *out);
-/* Rows to skip before the page. */
-int64_t admin_page_offset(const admin_page_t *p);
-/* 200 {"results": [...], "count", "page", "page_size"}; takes results. */
-void admin_page_reply(http_resp_t *resp, cJSON *results, int64_t count, const admin_page_t *p);
 
 /* GET /api/admin/audit/ of one daemon, after its staff check: reads the
  * filters (actor, object_type, object_id, action, since, until, before,

@@ -10,6 +10,7 @@
 
 #include "admin_store.h"
 #include "body.h"
+#include "echo/admin_list.h"
 #include "echo/admin_query.h"
 #include "echo/db.h"
 #include "echo/isotime.h"
@@ -170,6 +171,31 @@ static const char *const USER_ORDER[] = {
     " AND ($5::bigint IS NULL OR date_joined >= 'epoch'::timestamptz + $5::bigint * interval '1 microsecond')" \
     " AND ($6::bigint IS NULL OR date_joined < 'epoch'::timestamptz + $6::bigint * interval '1 microsecond')"
 
+/* The page's AdminUser objects; last_seen of the whole page in one request. */
+static cJSON *users_json(PGresult *rows, void *ctx)
+{
+    call_t *c = ctx;
+    int n = PQntuples(rows);
+    user_t *users = calloc((size_t)n + 1, sizeof *users);
+    const char **names = calloc((size_t)n + 1, sizeof *names);
+    if (!users || !names)
+        abort();
+    for (int i = 0; i < n; i++) {
+        user_from_row(rows, i, &users[i]);
+        names[i] = users[i].username;
+    }
+    cJSON *seen = last_seen_lookup(c->app->bus, names, (size_t)n);
+    cJSON *results = cJSON_CreateArray();
+    for (int i = 0; i < n; i++) {
+        cJSON_AddItemToArray(results, admin_user_json(&users[i], c->req->base_url, seen));
+        user_free(&users[i]);
+    }
+    cJSON_Delete(seen);
+    free(users);
+    free(names);
+    return results;
+}
+
 static void users_list(call_t *c)
 {
     const char *active, *staff, *super, *sort;
@@ -191,46 +217,15 @@ static void users_list(call_t *c)
     for (int i = 0; sort && USER_SORTS[i]; i++)
         if (strcmp(sort, USER_SORTS[i]) == 0)
             order = i;
-    char after[24], before[24], limit[24], offset[24];
+    char after[24], before[24];
     snprintf(after, sizeof after, "%lld", (long long)after_us);
     snprintf(before, sizeof before, "%lld", (long long)before_us);
-    snprintf(limit, sizeof limit, "%lld", (long long)page.page_size);
-    snprintf(offset, sizeof offset, "%lld", (long long)admin_page_offset(&page));
-    const char *params[] = {q, active, staff, super, has_after ? after : NULL, has_before ? before : NULL,
-                            limit, offset};
+    const char *filter[] = {q, active, staff, super, has_after ? after : NULL, has_before ? before : NULL};
     char sql[2048];
     snprintf(sql, sizeof sql, "SELECT " USER_COLUMNS USERS_WHERE " ORDER BY %s LIMIT $7 OFFSET $8",
              USER_ORDER[order]);
-    PGresult *rows = db_query(sql, 8, params);
-    PGresult *count = rows ? db_query("SELECT count(*)" USERS_WHERE, 6, params) : NULL;
+    admin_list_answer(resp, sql, "SELECT count(*)" USERS_WHERE, filter, 6, &page, users_json, c);
     free(q);
-    if (!rows || !count) {
-        if (rows)
-            PQclear(rows);
-        http_unavailable(c);
-        return;
-    }
-    int n = PQntuples(rows);
-    user_t *users = calloc((size_t)n + 1, sizeof *users);
-    const char **names = calloc((size_t)n + 1, sizeof *names);
-    if (!users || !names)
-        abort();
-    for (int i = 0; i < n; i++) {
-        user_from_row(rows, i, &users[i]);
-        names[i] = users[i].username;
-    }
-    cJSON *seen = last_seen_lookup(c->app->bus, names, (size_t)n);
-    cJSON *results = cJSON_CreateArray();
-    for (int i = 0; i < n; i++) {
-        cJSON_AddItemToArray(results, admin_user_json(&users[i], c->req->base_url, seen));
-        user_free(&users[i]);
-    }
-    admin_page_reply(c->resp, results, strtoll(PQgetvalue(count, 0, 0), NULL, 10), &page);
-    cJSON_Delete(seen);
-    free(users);
-    free(names);
-    PQclear(rows);
-    PQclear(count);
 }
 
 /* ---------------------------------------------------------------- create */

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "admin.h"
+#include "echo/admin_list.h"
 #include "echo/db.h"
 #include "echo/isotime.h"
 #include "echo/json.h"
@@ -62,6 +63,14 @@ static void filter_params(const admin_msg_filter_t *f, char since[24], char unti
     out[4] = f->q_pattern;
 }
 
+static cJSON *messages_json(PGresult *r, void *ctx)
+{
+    cJSON *list = cJSON_CreateArray();
+    for (int i = 0; i < PQntuples(r); i++)
+        cJSON_AddItemToArray(list, message_json(r, i));
+    return list;
+}
+
 /* GET /api/admin/messages/ */
 static void messages_list(http_req_t *req, http_resp_t *resp)
 {
@@ -70,7 +79,6 @@ static void messages_list(http_req_t *req, http_resp_t *resp)
     char *q = NULL;
     const char *sort;
     admin_page_t page;
-    PGresult *r = NULL, *c = NULL;
     if (!admin_query_text(req, resp, "room", &f.room) ||
         !admin_query_text(req, resp, "author", &f.author) ||
         !admin_query_text(req, resp, "q", &q) ||
@@ -80,29 +88,16 @@ static void messages_list(http_req_t *req, http_resp_t *resp)
         !admin_query_page(req, resp, ADMIN_PAGE_MAX, &page))
         goto cleanup;
     f.q_pattern = q ? chat_like_pattern(q) : NULL;
-    char since[24], until[24], lim[24], off[24];
-    const char *params[7];
-    filter_params(&f, since, until, params);
-    snprintf(lim, sizeof lim, "%" PRId64, page.page_size);
-    snprintf(off, sizeof off, "%" PRId64, admin_page_offset(&page));
-    params[5] = lim;
-    params[6] = off;
+    char since[24], until[24];
+    const char *filter[5];
+    filter_params(&f, since, until, filter);
     bool desc = sort && sort[0] == '-';
-    r = db_query(desc ? MSG_COLS MSG_FILTER "ORDER BY m.created_at DESC, m.id DESC LIMIT $6 OFFSET $7"
-                      : MSG_COLS MSG_FILTER "ORDER BY m.created_at, m.id LIMIT $6 OFFSET $7",
-                 7, params);
-    c = r ? db_query("SELECT count(*) FROM chat.messages m " MSG_FILTER, 5, params) : NULL;
-    if (!c) {
-        admin_unavailable(resp);
-        goto cleanup;
-    }
-    cJSON *list = cJSON_CreateArray();
-    for (int i = 0; i < PQntuples(r); i++)
-        cJSON_AddItemToArray(list, message_json(r, i));
-    admin_page_reply(resp, list, strtoll(PQgetvalue(c, 0, 0), NULL, 10), &page);
+    admin_list_answer(resp,
+                      desc ? MSG_COLS MSG_FILTER "ORDER BY m.created_at DESC, m.id DESC LIMIT $6 OFFSET $7"
+                           : MSG_COLS MSG_FILTER "ORDER BY m.created_at, m.id LIMIT $6 OFFSET $7",
+                      "SELECT count(*) FROM chat.messages m " MSG_FILTER, filter, 5, &page,
+                      messages_json, NULL);
 cleanup:
-    PQclear(r);
-    PQclear(c);
     free(q);
     admin_msg_filter_free(&f);
 }

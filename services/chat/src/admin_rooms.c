@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "admin.h"
+#include "echo/admin_list.h"
 #include "echo/db.h"
 #include "echo/isotime.h"
 #include "echo/json.h"
@@ -59,32 +60,27 @@ static void reply_room(http_resp_t *resp, const char *id, int status)
     PQclear(r);
 }
 
+static cJSON *rooms_json(PGresult *r, void *ctx)
+{
+    cJSON *list = cJSON_CreateArray();
+    for (int i = 0; i < PQntuples(r); i++)
+        cJSON_AddItemToArray(list, room_json(r, i));
+    return list;
+}
+
 static void rooms_list(http_req_t *req, http_resp_t *resp)
 {
     char *q = NULL, *owner = NULL, *pattern = NULL;
     admin_page_t page;
-    PGresult *r = NULL, *c = NULL;
     if (!admin_query_text(req, resp, "q", &q) || !admin_query_text(req, resp, "owner", &owner) ||
         !admin_query_page(req, resp, ADMIN_PAGE_MAX, &page))
         goto cleanup;
     pattern = q ? chat_like_pattern(q) : NULL;
-    char lim[24], off[24];
-    snprintf(lim, sizeof lim, "%" PRId64, page.page_size);
-    snprintf(off, sizeof off, "%" PRId64, admin_page_offset(&page));
-    const char *params[] = {pattern, owner, lim, off};
-    r = db_query(ROOM_COLS ROOM_FILTER "ORDER BY r.id LIMIT $3 OFFSET $4", 4, params);
-    c = r ? db_query("SELECT count(*) FROM chat.rooms r " ROOM_FILTER, 2, params) : NULL;
-    if (!c) {
-        admin_unavailable(resp);
-        goto cleanup;
-    }
-    cJSON *list = cJSON_CreateArray();
-    for (int i = 0; i < PQntuples(r); i++)
-        cJSON_AddItemToArray(list, room_json(r, i));
-    admin_page_reply(resp, list, strtoll(PQgetvalue(c, 0, 0), NULL, 10), &page);
+    const char *filter[] = {pattern, owner};
+    admin_list_answer(resp, ROOM_COLS ROOM_FILTER "ORDER BY r.id LIMIT $3 OFFSET $4",
+                      "SELECT count(*) FROM chat.rooms r " ROOM_FILTER, filter, 2, &page,
+                      rooms_json, NULL);
 cleanup:
-    PQclear(r);
-    PQclear(c);
     free(q);
     free(owner);
     free(pattern);
