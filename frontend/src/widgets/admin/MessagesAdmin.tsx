@@ -1,4 +1,4 @@
-import { useState, type SyntheticEvent } from 'react';
+import { useState } from 'react';
 import { useI18n } from '@/shared/i18n/context';
 import { bulkDeleteMessages, DEFAULT_PAGE_SIZE, deleteMessage, hasMessageFilter, listMessages, type MessageFilters } from '@/shared/api/admin/endpoints';
 import type { AdminMessage } from '@/shared/api/admin/schemas';
@@ -6,7 +6,7 @@ import { ConfirmDialog } from '@/shared/ui/Dialog';
 import { MessageEditor } from '@/features/admin/MessageEditor';
 import { formatStamp, localZoneName, useErrorText } from './format';
 import { emptyMessageDraft, messageFiltersFrom, type MessageDraft } from './filters';
-import { Notice, Pagination, TableScroll } from './parts';
+import { Field, FilterForm, PagedAdminTable, RowAction } from './AdminTable';
 import { useLoad } from './useLoad';
 
 const PREVIEW = 80;
@@ -34,8 +34,7 @@ export function MessagesAdmin() {
   const canBulk = hasMessageFilter(filters);
 
   const set = <K extends keyof MessageDraft>(k: K, v: MessageDraft[K]) => setDraft((d) => ({ ...d, [k]: v }));
-  const onApply = (e: SyntheticEvent) => {
-    e.preventDefault();
+  const onApply = () => {
     setFilters(messageFiltersFrom(draft));
     setPage(1);
     setNotice(null);
@@ -74,36 +73,23 @@ export function MessagesAdmin() {
       <h2 id="admin-messages-title" className="admin-section-title">
         {t('admin.tab.messages')}
       </h2>
-      <form className="filters" onSubmit={onApply} aria-label={t('admin.filters')}>
-        <div className="field">
-          <label htmlFor="messages-room">{t('admin.messages.room')}</label>
+      <FilterForm onApply={onApply} onReset={onReset}>
+        <Field id="messages-room" label={t('admin.messages.room')}>
           <input id="messages-room" value={draft.room} onChange={(e) => set('room', e.target.value)} autoComplete="off" />
-        </div>
-        <div className="field">
-          <label htmlFor="messages-author">{t('admin.messages.author')}</label>
+        </Field>
+        <Field id="messages-author" label={t('admin.messages.author')}>
           <input id="messages-author" value={draft.author} onChange={(e) => set('author', e.target.value)} autoComplete="off" />
-        </div>
-        <div className="field">
-          <label htmlFor="messages-since">{t('admin.messages.since')}</label>
+        </Field>
+        <Field id="messages-since" label={t('admin.messages.since')}>
           <input id="messages-since" type="datetime-local" step={1} value={draft.since} onChange={(e) => set('since', e.target.value)} />
-        </div>
-        <div className="field">
-          <label htmlFor="messages-until">{t('admin.messages.until')}</label>
+        </Field>
+        <Field id="messages-until" label={t('admin.messages.until')}>
           <input id="messages-until" type="datetime-local" step={1} value={draft.until} onChange={(e) => set('until', e.target.value)} />
-        </div>
-        <div className="field filters__wide">
-          <label htmlFor="messages-q">{t('admin.messages.q')}</label>
+        </Field>
+        <Field id="messages-q" label={t('admin.messages.q')} wide>
           <input id="messages-q" type="search" value={draft.q} onChange={(e) => set('q', e.target.value)} />
-        </div>
-        <div className="filters__actions">
-          <button type="submit" className="button button--primary">
-            {t('admin.apply')}
-          </button>
-          <button type="button" className="button" onClick={onReset}>
-            {t('admin.reset')}
-          </button>
-        </div>
-      </form>
+        </Field>
+      </FilterForm>
       <div className="admin-toolbar">
         <label className="check">
           <input
@@ -138,55 +124,46 @@ export function MessagesAdmin() {
           )}
         </span>
       </div>
-      <Notice kind="ok">{notice}</Notice>
-      {list.error !== null && <Notice kind="error">{describe(list.error)}</Notice>}
-      <TableScroll label={t('admin.tab.messages')}>
-        <table className="admin-table" aria-busy={list.loading}>
-          <thead>
-            <tr>
-              <th scope="col">{t('admin.messages.time')}</th>
-              <th scope="col">{t('admin.messages.room')}</th>
-              <th scope="col">{t('admin.messages.author')}</th>
-              <th scope="col">{t('admin.messages.text')}</th>
-              <th scope="col">{t('admin.actions')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {data?.results.map((m) => (
-              <tr key={m.id} data-testid="admin-message-row" data-id={m.id}>
-                <td className="nowrap">
-                  <time dateTime={m.created_at}>{formatStamp(m.created_at, locale)}</time>
-                </td>
-                <td>{m.room}</td>
-                <td>{m.user_id === null ? <span className="muted">{m.username}</span> : m.username}</td>
-                <td className="text-cell" title={m.content}>
-                  {preview(m.content)}
-                </td>
-                <td className="actions">
-                  <button type="button" className="button button--small" onClick={() => setEditing(m)}>
-                    {t('admin.edit')}{' '}
-                    <span className="visually-hidden">#{m.id}</span>
-                  </button>
-                  <button
-                    type="button"
-                    className="button button--small button--danger"
-                    onClick={() => {
-                      setDialogError(null);
-                      setDeleting(m);
-                    }}
-                  >
-                    {t('admin.delete')}{' '}
-                    <span className="visually-hidden">#{m.id}</span>
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </TableScroll>
-      {data && data.results.length === 0 && <p className="muted">{t('admin.empty')}</p>}
-      {list.loading && !data && <p role="status">{t('app.loading')}</p>}
-      {data && <Pagination page={page} pageSize={data.page_size} count={data.count} onPage={setPage} />}
+      <PagedAdminTable
+        label={t('admin.tab.messages')}
+        notice={notice}
+        list={list}
+        page={page}
+        onPage={setPage}
+        head={
+          <>
+            <th scope="col">{t('admin.messages.time')}</th>
+            <th scope="col">{t('admin.messages.room')}</th>
+            <th scope="col">{t('admin.messages.author')}</th>
+            <th scope="col">{t('admin.messages.text')}</th>
+            <th scope="col">{t('admin.actions')}</th>
+          </>
+        }
+        row={(m: AdminMessage) => (
+          <tr key={m.id} data-testid="admin-message-row" data-id={m.id}>
+            <td className="nowrap">
+              <time dateTime={m.created_at}>{formatStamp(m.created_at, locale)}</time>
+            </td>
+            <td>{m.room}</td>
+            <td>{m.user_id === null ? <span className="muted">{m.username}</span> : m.username}</td>
+            <td className="text-cell" title={m.content}>
+              {preview(m.content)}
+            </td>
+            <td className="actions">
+              <RowAction label={t('admin.edit')} name={`#${m.id}`} onClick={() => setEditing(m)} />
+              <RowAction
+                label={t('admin.delete')}
+                name={`#${m.id}`}
+                danger
+                onClick={() => {
+                  setDialogError(null);
+                  setDeleting(m);
+                }}
+              />
+            </td>
+          </tr>
+        )}
+      />
 
       {editing && (
         <MessageEditor
