@@ -4,7 +4,7 @@ import userEvent from '@testing-library/user-event';
 import { renderApp } from '@/test/render';
 import { ApiError } from '@/shared/api/http';
 import type { Page } from '@/shared/api/admin/schemas';
-import { AdminTable, Field, FilterForm, PagedAdminTable, RowAction } from './AdminTable';
+import { AdminSection, AdminTable, Field, FilterForm, PagedAdminTable, RowAction } from './AdminTable';
 import type { LoadState } from './useLoad';
 
 const head = <th scope="col">Name</th>;
@@ -19,6 +19,18 @@ function loadState(data: Page<string> | null, patch: Partial<LoadState<Page<stri
 }
 
 describe('admin table widget', () => {
+  it('a section is named by its heading; an action sits beside it', () => {
+    renderApp(
+      <AdminSection id="s-title" title="Users" action={<button type="button">Create user</button>}>
+        <p>body</p>
+      </AdminSection>,
+    );
+    const section = screen.getByRole('region', { name: 'Users' });
+    expect(screen.getByRole('heading', { level: 2, name: 'Users' }).parentElement).toHaveClass('admin-toolbar');
+    expect(section).toContainElement(screen.getByRole('button', { name: 'Create user' }));
+    expect(section).toHaveTextContent('body');
+  });
+
   it('a filter form applies and resets; a search form has one "Search" button', async () => {
     const user = userEvent.setup();
     const onApply = vi.fn();

@@ -7,11 +7,34 @@ import type { LoadState } from './useLoad';
 
 /*
  * The frame every admin screen (users, rooms, messages, audit) shows around
- * its data: the filter form, the notices, the scrollable table with its
- * empty and loading states, and the footer (pages or "load more"). The
+ * its data: the titled section, the filter form, the notices, the scrollable
+ * table with its empty and loading states, and the footer (pages or "load
+ * more"). The
  * screens keep their columns, rows and dialogs; the markup the browser tests
  * and screen readers rely on lives here once.
  */
+
+/** A screen's section, named by its heading; `action` sits beside the heading. */
+export function AdminSection({ id, title, action, children }: { id: string; title: string; action?: ReactNode; children: ReactNode }) {
+  const heading = (
+    <h2 id={id} className="admin-section-title">
+      {title}
+    </h2>
+  );
+  return (
+    <section aria-labelledby={id}>
+      {action ? (
+        <div className="admin-toolbar">
+          {heading}
+          {action}
+        </div>
+      ) : (
+        heading
+      )}
+      {children}
+    </section>
+  );
+}
 
 /** One labelled filter input; `wide` lets it take the form's full row. */
 export function Field({ id, label, wide = false, children }: { id: string; label: string; wide?: boolean; children: ReactNode }) {

@@ -5,7 +5,7 @@ import { listAudit } from '@/shared/api/admin/endpoints';
 import { AUDIT_ACTIONS, AUDIT_OBJECT_TYPES, type AuditEntry } from '@/shared/api/admin/schemas';
 import { formatStamp, localZoneName } from './format';
 import { auditFiltersFrom, emptyAuditDraft, type AuditDraft } from './filters';
-import { AdminTable, Field, FilterForm } from './AdminTable';
+import { AdminSection, AdminTable, Field, FilterForm } from './AdminTable';
 
 export const AUDIT_PAGE = 50;
 const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
@@ -66,10 +66,7 @@ export function AuditLog() {
   };
 
   return (
-    <section aria-labelledby="admin-audit-title">
-      <h2 id="admin-audit-title" className="admin-section-title">
-        {t('admin.tab.audit')}
-      </h2>
+    <AdminSection id="admin-audit-title" title={t('admin.tab.audit')}>
       <FilterForm onApply={onApply} onReset={onReset}>
         <Field id="audit-actor" label={t('admin.audit.actor')}>
           <input id="audit-actor" value={draft.actor} onChange={(e) => set('actor', e.target.value)} autoComplete="off" />
@@ -155,6 +152,6 @@ export function AuditLog() {
           </tr>
         ))}
       </AdminTable>
-    </section>
+    </AdminSection>
   );
 }

@@ -2,11 +2,12 @@ import { useState } from 'react';
 import { useI18n } from '@/shared/i18n/context';
 import { bulkDeleteMessages, DEFAULT_PAGE_SIZE, deleteMessage, hasMessageFilter, listMessages, type MessageFilters } from '@/shared/api/admin/endpoints';
 import type { AdminMessage } from '@/shared/api/admin/schemas';
-import { ConfirmDialog } from '@/shared/ui/Dialog';
 import { MessageEditor } from '@/features/admin/MessageEditor';
-import { formatStamp, localZoneName, useErrorText } from './format';
+import { formatStamp, localZoneName } from './format';
 import { emptyMessageDraft, messageFiltersFrom, type MessageDraft } from './filters';
-import { Field, FilterForm, PagedAdminTable, RowAction } from './AdminTable';
+import { AdminSection, Field, FilterForm, PagedAdminTable, RowAction } from './AdminTable';
+import { DeleteConfirm } from './parts';
+import { useAction } from './useAction';
 import { useLoad } from './useLoad';
 
 const PREVIEW = 80;
@@ -17,7 +18,6 @@ const preview = (s: string) => {
 
 export function MessagesAdmin() {
   const { t, locale } = useI18n();
-  const describe = useErrorText();
   const [draft, setDraft] = useState<MessageDraft>(emptyMessageDraft);
   const [filters, setFilters] = useState<MessageFilters>({});
   const [newestFirst, setNewestFirst] = useState(false);
@@ -25,12 +25,16 @@ export function MessagesAdmin() {
   const [editing, setEditing] = useState<AdminMessage | null>(null);
   const [deleting, setDeleting] = useState<AdminMessage | null>(null);
   const [bulk, setBulk] = useState(false);
-  const [dialogError, setDialogError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
 
   const query = { ...filters, sort: newestFirst ? ('-created_at' as const) : undefined, page, page_size: DEFAULT_PAGE_SIZE };
   const list = useLoad((signal) => listMessages(query, signal), JSON.stringify(query));
+  const removal = useAction((done) => {
+    setNotice(done);
+    setDeleting(null);
+    setBulk(false);
+    list.reload();
+  });
   const canBulk = hasMessageFilter(filters);
 
   const set = <K extends keyof MessageDraft>(k: K, v: MessageDraft[K]) => setDraft((d) => ({ ...d, [k]: v }));
@@ -45,21 +49,6 @@ export function MessagesAdmin() {
     setPage(1);
   };
 
-  const run = async (action: () => Promise<string>) => {
-    setBusy(true);
-    setDialogError(null);
-    try {
-      setNotice(await action());
-      setDeleting(null);
-      setBulk(false);
-      list.reload();
-    } catch (err) {
-      setDialogError(describe(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-
   const filterRows: [string, string][] = [];
   if (filters.room) filterRows.push([t('admin.messages.room'), filters.room]);
   if (filters.author) filterRows.push([t('admin.messages.author'), filters.author]);
@@ -69,10 +58,7 @@ export function MessagesAdmin() {
 
   const data = list.data;
   return (
-    <section aria-labelledby="admin-messages-title">
-      <h2 id="admin-messages-title" className="admin-section-title">
-        {t('admin.tab.messages')}
-      </h2>
+    <AdminSection id="admin-messages-title" title={t('admin.tab.messages')}>
       <FilterForm onApply={onApply} onReset={onReset}>
         <Field id="messages-room" label={t('admin.messages.room')}>
           <input id="messages-room" value={draft.room} onChange={(e) => set('room', e.target.value)} autoComplete="off" />
@@ -110,7 +96,7 @@ export function MessagesAdmin() {
             disabled={!canBulk}
             aria-describedby={canBulk ? undefined : 'bulk-hint'}
             onClick={() => {
-              setDialogError(null);
+              removal.clearError();
               setBulk(true);
             }}
           >
@@ -156,7 +142,7 @@ export function MessagesAdmin() {
                 name={`#${m.id}`}
                 danger
                 onClick={() => {
-                  setDialogError(null);
+                  removal.clearError();
                   setDeleting(m);
                 }}
               />
@@ -177,7 +163,7 @@ export function MessagesAdmin() {
         />
       )}
       {deleting && (
-        <ConfirmDialog
+        <DeleteConfirm
           title={t('admin.messages.deleteTitle')}
           message={
             <>
@@ -185,14 +171,11 @@ export function MessagesAdmin() {
               <blockquote className="quote">{preview(deleting.content)}</blockquote>
             </>
           }
-          confirmLabel={t('admin.delete')}
-          cancelLabel={t('admin.cancel')}
-          closeLabel={t('admin.close')}
-          busy={busy}
-          error={dialogError}
+          busy={removal.busy}
+          error={removal.error}
           onConfirm={() => {
             const id = deleting.id;
-            void run(async () => {
+            void removal.run(async () => {
               await deleteMessage(id);
               return t('admin.messages.deleted');
             });
@@ -201,7 +184,7 @@ export function MessagesAdmin() {
         />
       )}
       {bulk && canBulk && (
-        <ConfirmDialog
+        <DeleteConfirm
           title={t('admin.messages.bulkTitle')}
           message={
             <>
@@ -216,18 +199,15 @@ export function MessagesAdmin() {
               </dl>
             </>
           }
-          confirmLabel={t('admin.delete')}
-          cancelLabel={t('admin.cancel')}
-          closeLabel={t('admin.close')}
-          busy={busy}
-          error={dialogError}
+          busy={removal.busy}
+          error={removal.error}
           onConfirm={() => {
             const f = filters;
-            void run(async () => t('admin.messages.bulkDone', { count: await bulkDeleteMessages(f) }));
+            void removal.run(async () => t('admin.messages.bulkDone', { count: await bulkDeleteMessages(f) }));
           }}
           onCancel={() => setBulk(false)}
         />
       )}
-    </section>
+    </AdminSection>
   );
 }

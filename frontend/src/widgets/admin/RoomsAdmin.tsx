@@ -2,53 +2,43 @@ import { useState } from 'react';
 import { useI18n } from '@/shared/i18n/context';
 import { DEFAULT_PAGE_SIZE, deleteRoom, listRooms } from '@/shared/api/admin/endpoints';
 import type { AdminRoom } from '@/shared/api/admin/schemas';
-import { ConfirmDialog } from '@/shared/ui/Dialog';
 import { RoomEditor } from '@/features/admin/RoomEditor';
-import { formatStamp, useErrorText } from './format';
-import { Field, FilterForm, PagedAdminTable, RowAction } from './AdminTable';
+import { formatStamp } from './format';
+import { AdminSection, Field, FilterForm, PagedAdminTable, RowAction } from './AdminTable';
+import { DeleteConfirm } from './parts';
+import { useAction } from './useAction';
 import { useLoad } from './useLoad';
 
 export function RoomsAdmin() {
   const { t, locale } = useI18n();
-  const describe = useErrorText();
   const [draft, setDraft] = useState('');
   const [q, setQ] = useState('');
   const [page, setPage] = useState(1);
   const [editing, setEditing] = useState<AdminRoom | null>(null);
   const [deleting, setDeleting] = useState<AdminRoom | null>(null);
-  const [deleteError, setDeleteError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
 
   const query = { q, page, page_size: DEFAULT_PAGE_SIZE };
   const list = useLoad((signal) => listRooms(query, signal), JSON.stringify(query));
+  const removal = useAction((done) => {
+    setNotice(done);
+    setDeleting(null);
+    list.reload();
+  });
 
   const onSearch = () => {
     setQ(draft);
     setPage(1);
   };
 
-  const confirmDelete = async () => {
-    if (!deleting) return;
-    setBusy(true);
-    setDeleteError(null);
-    try {
-      const count = await deleteRoom(deleting.id);
-      setNotice(t('admin.rooms.deleted', { room: deleting.slug, count }));
-      setDeleting(null);
-      list.reload();
-    } catch (err) {
-      setDeleteError(describe(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const confirmDelete = (room: AdminRoom) =>
+    removal.run(async () => {
+      const count = await deleteRoom(room.id);
+      return t('admin.rooms.deleted', { room: room.slug, count });
+    });
 
   return (
-    <section aria-labelledby="admin-rooms-title">
-      <h2 id="admin-rooms-title" className="admin-section-title">
-        {t('admin.tab.rooms')}
-      </h2>
+    <AdminSection id="admin-rooms-title" title={t('admin.tab.rooms')}>
       <FilterForm search onApply={onSearch}>
         <Field id="rooms-q" label={t('admin.rooms.search')} wide>
           <input id="rooms-q" type="search" value={draft} onChange={(e) => setDraft(e.target.value)} />
@@ -86,7 +76,7 @@ export function RoomsAdmin() {
                 name={r.slug}
                 danger
                 onClick={() => {
-                  setDeleteError(null);
+                  removal.clearError();
                   setDeleting(r);
                 }}
               />
@@ -107,18 +97,15 @@ export function RoomsAdmin() {
         />
       )}
       {deleting && (
-        <ConfirmDialog
+        <DeleteConfirm
           title={t('admin.rooms.deleteTitle')}
           message={<p>{t('admin.rooms.deleteConfirm', { room: deleting.name ? `${deleting.name} (${deleting.slug})` : deleting.slug, count: deleting.message_count })}</p>}
-          confirmLabel={t('admin.delete')}
-          cancelLabel={t('admin.cancel')}
-          closeLabel={t('admin.close')}
-          busy={busy}
-          error={deleteError}
-          onConfirm={() => void confirmDelete()}
+          busy={removal.busy}
+          error={removal.error}
+          onConfirm={() => void confirmDelete(deleting)}
           onCancel={() => setDeleting(null)}
         />
       )}
-    </section>
+    </AdminSection>
   );
 }

@@ -3,12 +3,12 @@ import { useI18n } from '@/shared/i18n/context';
 import { useSession } from '@/entities/session/context';
 import { DEFAULT_PAGE_SIZE, deleteUser, listUsers, type UserSort } from '@/shared/api/admin/endpoints';
 import type { AdminUser } from '@/shared/api/admin/schemas';
-import { ConfirmDialog } from '@/shared/ui/Dialog';
 import { UserEditor } from '@/features/admin/UserEditor';
 import { CreateUserDialog } from '@/features/admin/CreateUserDialog';
-import { formatStamp, localZoneName, useErrorText } from './format';
-import { SortHeader, TriSelect, YesNo } from './parts';
-import { Field, FilterForm, PagedAdminTable, RowAction } from './AdminTable';
+import { formatStamp, localZoneName } from './format';
+import { DeleteConfirm, SortHeader, TriSelect, YesNo } from './parts';
+import { AdminSection, Field, FilterForm, PagedAdminTable, RowAction } from './AdminTable';
+import { useAction } from './useAction';
 import { useLoad } from './useLoad';
 import { emptyUserDraft as emptyDraft, userFiltersFrom, type UserDraft as Draft } from './filters';
 
@@ -27,7 +27,6 @@ function dirOf(current: UserSort, column: string): 'asc' | 'desc' | null {
 export function UsersAdmin() {
   const { t, locale } = useI18n();
   const { user: viewer } = useSession();
-  const describe = useErrorText();
   const [draft, setDraft] = useState<Draft>(emptyDraft);
   const [applied, setApplied] = useState<Draft>(emptyDraft);
   const [sort, setSort] = useState<UserSort>('-date_joined');
@@ -35,12 +34,15 @@ export function UsersAdmin() {
   const [editing, setEditing] = useState<AdminUser | null>(null);
   const [creating, setCreating] = useState(false);
   const [deleting, setDeleting] = useState<AdminUser | null>(null);
-  const [deleteError, setDeleteError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
 
   const query = { ...userFiltersFrom(applied, sort), page, page_size: DEFAULT_PAGE_SIZE };
   const list = useLoad((signal) => listUsers(query, signal), JSON.stringify(query));
+  const removal = useAction((done) => {
+    setNotice(done);
+    setDeleting(null);
+    list.reload();
+  });
 
   const set = <K extends keyof Draft>(k: K, v: Draft[K]) => setDraft((d) => ({ ...d, [k]: v }));
   const onApply = () => {
@@ -57,34 +59,24 @@ export function UsersAdmin() {
     setPage(1);
   };
 
-  const confirmDelete = async () => {
-    if (!deleting) return;
-    setBusy(true);
-    setDeleteError(null);
-    try {
-      await deleteUser(deleting.id);
-      setNotice(t('admin.users.deleted', { user: deleting.username }));
-      setDeleting(null);
-      list.reload();
-    } catch (err) {
-      setDeleteError(describe(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const confirmDelete = (u: AdminUser) =>
+    removal.run(async () => {
+      await deleteUser(u.id);
+      return t('admin.users.deleted', { user: u.username });
+    });
 
   if (!viewer) return null;
   const stamp = (iso: string | null) => (iso ? formatStamp(iso, locale) : t('admin.never'));
   return (
-    <section aria-labelledby="admin-users-title">
-      <div className="admin-toolbar">
-        <h2 id="admin-users-title" className="admin-section-title">
-          {t('admin.tab.users')}
-        </h2>
+    <AdminSection
+      id="admin-users-title"
+      title={t('admin.tab.users')}
+      action={
         <button type="button" className="button button--primary" onClick={() => setCreating(true)}>
           {t('admin.users.create')}
         </button>
-      </div>
+      }
+    >
       <FilterForm onApply={onApply} onReset={onReset}>
         <Field id="users-q" label={t('admin.users.search')} wide>
           <input id="users-q" type="search" value={draft.q} onChange={(e) => set('q', e.target.value)} />
@@ -154,7 +146,7 @@ export function UsersAdmin() {
           }}
           onDelete={(u) => {
             setEditing(null);
-            setDeleteError(null);
+            removal.clearError();
             setDeleting(u);
           }}
         />
@@ -170,18 +162,15 @@ export function UsersAdmin() {
         />
       )}
       {deleting && (
-        <ConfirmDialog
+        <DeleteConfirm
           title={t('admin.users.deleteTitle')}
           message={<p>{t('admin.users.deleteConfirm', { user: deleting.username })}</p>}
-          confirmLabel={t('admin.delete')}
-          cancelLabel={t('admin.cancel')}
-          closeLabel={t('admin.close')}
-          busy={busy}
-          error={deleteError}
-          onConfirm={() => void confirmDelete()}
+          busy={removal.busy}
+          error={removal.error}
+          onConfirm={() => void confirmDelete(deleting)}
           onCancel={() => setDeleting(null)}
         />
       )}
-    </section>
+    </AdminSection>
   );
 }
