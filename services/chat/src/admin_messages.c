@@ -102,14 +102,6 @@ cleanup:
     admin_msg_filter_free(&f);
 }
 
-static cJSON *pair(cJSON *before, cJSON *after)
-{
-    cJSON *a = cJSON_CreateArray();
-    cJSON_AddItemToArray(a, before);
-    cJSON_AddItemToArray(a, after);
-    return a;
-}
-
 static void publish_deleted(const char *room, const char *id)
 {
     cJSON *f = cJSON_CreateObject();
@@ -172,9 +164,9 @@ static void message_delete(http_resp_t *resp, const admin_actor_t *actor, const 
     changes = cJSON_CreateObject();
     static const char *const fields[] = {"room", "username", "user_id", "content", "created_at"};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-        cJSON_AddItemToObject(changes, fields[i],
-                              pair(cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(m, fields[i]), 1),
-                                   cJSON_CreateNull()));
+        audit_log_change(changes, fields[i],
+                         cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(m, fields[i]), 1),
+                         cJSON_CreateNull());
     cJSON_Delete(m);
     label = chat_label(PQgetvalue(r, 0, 4), ADMIN_LABEL_MAX);
     if (!audit_log_record("chat", actor->id, actor->username, "delete", "message", strtoll(id, NULL, 10), label,
@@ -297,8 +289,7 @@ static void message_patch(http_req_t *req, http_resp_t *resp, const admin_actor_
         cJSON *b = cJSON_GetObjectItemCaseSensitive(before, fields[i]);
         cJSON *a = cJSON_GetObjectItemCaseSensitive(after, fields[i]);
         if (strcmp(b->valuestring, a->valuestring) != 0)
-            cJSON_AddItemToObject(changes, fields[i],
-                                  pair(cJSON_Duplicate(b, 1), cJSON_Duplicate(a, 1)));
+            audit_log_change(changes, fields[i], cJSON_Duplicate(b, 1), cJSON_Duplicate(a, 1));
     }
     bool changed = cJSON_GetArraySize(changes) > 0;
     label = chat_label(PQgetvalue(u, 0, 4), ADMIN_LABEL_MAX);
@@ -463,8 +454,8 @@ static void messages_bulk_delete(http_req_t *req, http_resp_t *resp, const admin
             cJSON_AddStringToObject(filter, keys[i], v->valuestring);
     }
     changes = cJSON_CreateObject();
-    cJSON_AddItemToObject(changes, "filter", pair(cJSON_CreateNull(), filter));
-    cJSON_AddItemToObject(changes, "deleted", pair(cJSON_CreateNull(), cJSON_CreateNumber(n)));
+    audit_log_change(changes, "filter", cJSON_CreateNull(), filter);
+    audit_log_change(changes, "deleted", cJSON_CreateNull(), cJSON_CreateNumber(n));
     char label[64];
     snprintf(label, sizeof label, "%d messages", n);
     if (!audit_log_record("chat", actor->id, actor->username, "bulk_delete", "message", -1, label, changes) ||

@@ -199,14 +199,6 @@ static bool name_field(const cJSON *body, http_resp_t *resp, char **out)
     return true;
 }
 
-static cJSON *pair(cJSON *before, cJSON *after)
-{
-    cJSON *a = cJSON_CreateArray();
-    cJSON_AddItemToArray(a, before);
-    cJSON_AddItemToArray(a, after);
-    return a;
-}
-
 static cJSON *str_or_null(const char *s)
 {
     return s ? cJSON_CreateString(s) : cJSON_CreateNull();
@@ -261,9 +253,9 @@ static void rooms_create(http_req_t *req, http_resp_t *resp, const admin_actor_t
         goto cleanup;
     }
     changes = cJSON_CreateObject();
-    cJSON_AddItemToObject(changes, "slug", pair(cJSON_CreateNull(), cJSON_CreateString(slug)));
-    cJSON_AddItemToObject(changes, "name", pair(cJSON_CreateNull(), cJSON_CreateString(name)));
-    cJSON_AddItemToObject(changes, "owner", pair(cJSON_CreateNull(), str_or_null(owner_name)));
+    audit_log_change(changes, "slug", cJSON_CreateNull(), cJSON_CreateString(slug));
+    audit_log_change(changes, "name", cJSON_CreateNull(), cJSON_CreateString(name));
+    audit_log_change(changes, "owner", cJSON_CreateNull(), str_or_null(owner_name));
     int64_t id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
     if (!audit_log_record("chat", actor->id, actor->username, "create", "room", id, slug, changes) ||
         !db_commit())
@@ -317,13 +309,11 @@ static void room_patch(http_req_t *req, http_resp_t *resp, const admin_actor_t *
     }
     changes = cJSON_CreateObject();
     if (name && strcmp(name, old_name) != 0)
-        cJSON_AddItemToObject(changes, "name",
-                              pair(cJSON_CreateString(old_name), cJSON_CreateString(name)));
+        audit_log_change(changes, "name", cJSON_CreateString(old_name), cJSON_CreateString(name));
     bool owner_changed = owner_set && (had_owner != has_owner ||
                                        (has_owner && strtoll(PQgetvalue(r, 0, 2), NULL, 10) != owner_id));
     if (owner_changed)
-        cJSON_AddItemToObject(changes, "owner",
-                              pair(str_or_null(old_owner), str_or_null(owner_name)));
+        audit_log_change(changes, "owner", str_or_null(old_owner), str_or_null(owner_name));
     if (cJSON_GetArraySize(changes) > 0) {
         char oid[24];
         snprintf(oid, sizeof oid, "%" PRId64, owner_id);
@@ -401,19 +391,18 @@ static void room_delete(http_req_t *req, http_resp_t *resp, const admin_actor_t 
         goto cleanup;
     }
     changes = cJSON_CreateObject();
-    cJSON_AddItemToObject(changes, "slug", pair(cJSON_CreateString(slug), cJSON_CreateNull()));
-    cJSON_AddItemToObject(changes, "name",
-                          pair(cJSON_CreateString(PQgetvalue(row, 0, 0)), cJSON_CreateNull()));
-    cJSON_AddItemToObject(changes, "owner",
-                          pair(str_or_null(PQgetisnull(row, 0, 1) ? NULL : PQgetvalue(row, 0, 2)),
-                               cJSON_CreateNull()));
+    audit_log_change(changes, "slug", cJSON_CreateString(slug), cJSON_CreateNull());
+    audit_log_change(changes, "name", cJSON_CreateString(PQgetvalue(row, 0, 0)),
+                     cJSON_CreateNull());
+    audit_log_change(changes, "owner",
+                     str_or_null(PQgetisnull(row, 0, 1) ? NULL : PQgetvalue(row, 0, 2)),
+                     cJSON_CreateNull());
     PQclear(row);
     del = db_query("DELETE FROM chat.messages WHERE room = $1 RETURNING id", 1, rooms);
     if (!del)
         goto unavailable;
     int n = PQntuples(del);
-    cJSON_AddItemToObject(changes, "message_count",
-                          pair(cJSON_CreateNumber(n), cJSON_CreateNumber(0)));
+    audit_log_change(changes, "message_count", cJSON_CreateNumber(n), cJSON_CreateNumber(0));
     if (!audit_log_record("chat", actor->id, actor->username, "delete", "room", strtoll(id, NULL, 10), slug,
                       changes) ||
         !db_commit())
