@@ -98,15 +98,6 @@ static void reply_ok(call_t *c)
     http_resp_json(c->resp, 200, o);
 }
 
-/* {"errors": {...}, "code": code} (docs/admin-api.md); takes errors. */
-static void reply_errors(call_t *c, cJSON *errors, const char *code)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddItemToObject(o, "errors", errors);
-    cJSON_AddStringToObject(o, "code", code);
-    http_resp_json(c->resp, 400, o);
-}
-
 static void add_error(cJSON *errors, const char *field, const char *msg)
 {
     cJSON *list = cJSON_GetObjectItemCaseSensitive(errors, field);
@@ -319,7 +310,7 @@ static void users_create(call_t *c)
         }
     }
     if (errors->child) {
-        reply_errors(c, errors, code);
+        http_errors(c, 400, code, errors);
         errors = NULL;
         goto done;
     }
@@ -332,7 +323,7 @@ static void users_create(call_t *c)
     admin_status_t st = admin_create_user(&actor, norm, hash, email ? email : "", &u);
     if (st == ADMIN_NAME_TAKEN) {
         add_error(errors, "username", USERNAME_MSG_TAKEN);
-        reply_errors(c, errors, "username_taken");
+        http_errors(c, 400, "username_taken", errors);
         errors = NULL;
         goto done;
     }
@@ -463,7 +454,7 @@ static bool read_patch_fields(call_t *c, cJSON *o, admin_patch_t *p)
     }
     cJSON_Delete(o);
     if (errors->child) {
-        reply_errors(c, errors, "validation_failed");
+        http_errors(c, 400, "validation_failed", errors);
         return false;
     }
     cJSON_Delete(errors);
@@ -488,7 +479,7 @@ static void user_patch(call_t *c, int64_t id)
     if (st == ADMIN_NAME_TAKEN) {
         cJSON *errors = cJSON_CreateObject();
         add_error(errors, "username", USERNAME_MSG_TAKEN);
-        reply_errors(c, errors, "username_taken");
+        http_errors(c, 400, "username_taken", errors);
         goto done;
     }
     if (st != ADMIN_OK) {
@@ -584,7 +575,7 @@ void h_admin_password(call_t *c)
         }
     }
     if (errors->child) {
-        reply_errors(c, errors, code);
+        http_errors(c, 400, code, errors);
         errors = NULL;
         goto done;
     }
@@ -628,16 +619,7 @@ void h_admin_avatar(call_t *c)
         return;
     body_parse(c->req, c->app->cfg.upload_max_bytes, &b);
     if (b.status == BODY_FILE_TOO_LARGE) {
-        char msg[128];
-        snprintf(msg, sizeof msg, "Файл слишком большой (не более %zu МБ).",
-                 c->app->cfg.upload_max_bytes / (1024 * 1024));
-        errors = cJSON_CreateObject();
-        add_error(errors, "image", msg);
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddItemToObject(o, "errors", errors);
-        cJSON_AddStringToObject(o, "code", "file_too_large");
-        http_resp_json(c->resp, 413, o);
-        errors = NULL;
+        http_file_too_large(c);
         goto done;
     }
     if (!body_usable(c, &b))
@@ -646,12 +628,12 @@ void h_admin_avatar(call_t *c)
     const multipart_part_t *f = body_file(&b, "image");
     if (!f || !f->filename[0]) {
         add_error(errors, "image", "Обязательное поле.");
-        reply_errors(c, errors, "validation_failed");
+        http_errors(c, 400, "validation_failed", errors);
         errors = NULL;
         goto done;
     }
     if (!http_image_field(c, f, errors, &img)) {
-        reply_errors(c, errors, "validation_failed");
+        http_errors(c, 400, "validation_failed", errors);
         errors = NULL;
         goto done;
     }
