@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <libpq-fe.h>
+
 #include "chat.h"
 #include "echo/admin_query.h"
 #include "echo/http_route.h"
@@ -27,10 +29,16 @@ extern bus_t *g_admin_bus;
 
 /* 401 for guests, 403 for non-staff; true when the caller may go on. */
 bool admin_gate(http_req_t *req, http_resp_t *resp, admin_actor_t *actor);
-/* The <id> segment as a positive integer; 404 not_found otherwise. */
-bool admin_path_id(http_req_t *req, http_resp_t *resp, int64_t *id);
+/* The <id> segment as a positive integer, written back in canonical decimal
+ * (the SQL parameter); 404 not_found otherwise. */
+#define ADMIN_ID_LEN 24
+bool admin_path_id(http_req_t *req, http_resp_t *resp, char id[ADMIN_ID_LEN]);
 void admin_not_found(http_resp_t *resp);
 void admin_unavailable(http_resp_t *resp);
+/* Answers the one row sql ($1 = id) selects as to_json makes it, with
+ * status; 404 when there is none, 503 when the database does not answer. */
+void admin_reply_row(http_resp_t *resp, const char *sql, const char *id, int status,
+                     cJSON *(*to_json)(PGresult *r, int row));
 
 /* The JSON object body; 400 invalid_body otherwise. */
 cJSON *admin_body(http_req_t *req, http_resp_t *resp);

@@ -1,12 +1,15 @@
 /* Shared plumbing of chat's admin API (docs/admin-api.md): the staff check,
- * ids, JSON bodies and errors, and GET /api/admin/audit/ (query parameters
+ * ids, single-row answers, JSON bodies and errors, and GET /api/admin/audit/ (query parameters
  * and list pages are common/admin_query's, shared with auth).
  * Runs on echochat.chat.http worker threads. */
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "admin.h"
 #include "echo/admin_query.h"
+#include "echo/db.h"
 #include "echo/json.h"
 
 const chat_config_t *g_admin_cfg;
@@ -39,7 +42,7 @@ void admin_unavailable(http_resp_t *resp)
     http_resp_error(resp, 503, "unavailable", "Сервис временно недоступен, попробуйте позже");
 }
 
-bool admin_path_id(http_req_t *req, http_resp_t *resp, int64_t *id)
+bool admin_path_id(http_req_t *req, http_resp_t *resp, char id[ADMIN_ID_LEN])
 {
     const char *s = req->params[0];
     int64_t v = 0;
@@ -52,8 +55,22 @@ bool admin_path_id(http_req_t *req, http_resp_t *resp, int64_t *id)
         admin_not_found(resp);
         return false;
     }
-    *id = v;
+    snprintf(id, ADMIN_ID_LEN, "%" PRId64, v);
     return true;
+}
+
+void admin_reply_row(http_resp_t *resp, const char *sql, const char *id, int status,
+                     cJSON *(*to_json)(PGresult *r, int row))
+{
+    const char *params[] = {id};
+    PGresult *r = db_query(sql, 1, params);
+    if (!r)
+        admin_unavailable(resp);
+    else if (PQntuples(r) == 0)
+        admin_not_found(resp);
+    else
+        http_resp_json(resp, status, to_json(r, 0));
+    PQclear(r);
 }
 
 cJSON *admin_body(http_req_t *req, http_resp_t *resp)

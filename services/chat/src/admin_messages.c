@@ -502,24 +502,14 @@ void admin_messages_bulk_delete(http_req_t *req, http_resp_t *resp, void *ctx)
 void admin_message(http_req_t *req, http_resp_t *resp, void *ctx)
 {
     admin_actor_t actor;
-    int64_t id;
-    if (!admin_gate(req, resp, &actor) || !admin_path_id(req, resp, &id))
+    char ids[ADMIN_ID_LEN];
+    if (!admin_gate(req, resp, &actor) || !admin_path_id(req, resp, ids))
         return;
-    char ids[24];
-    snprintf(ids, sizeof ids, "%" PRId64, id);
     if (strcmp(req->method, "PATCH") == 0) {
         message_patch(req, resp, &actor, ids);
     } else if (strcmp(req->method, "DELETE") == 0) {
         message_delete(resp, &actor, ids);
     } else {
-        const char *params[] = {ids};
-        PGresult *r = db_query(MSG_COLS "WHERE m.id = $1", 1, params);
-        if (!r)
-            admin_unavailable(resp);
-        else if (PQntuples(r) == 0)
-            admin_not_found(resp);
-        else
-            http_resp_json(resp, 200, message_json(r, 0));
-        PQclear(r);
+        admin_reply_row(resp, MSG_COLS "WHERE m.id = $1", ids, 200, message_json);
     }
 }

@@ -49,15 +49,7 @@ static cJSON *room_json(PGresult *r, int row)
 /* Answers the room with id as AdminRoom (status 200 or 201), 404 when gone. */
 static void reply_room(http_resp_t *resp, const char *id, int status)
 {
-    const char *params[] = {id};
-    PGresult *r = db_query(ROOM_COLS "WHERE r.id = $1", 1, params);
-    if (!r)
-        admin_unavailable(resp);
-    else if (PQntuples(r) == 0)
-        admin_not_found(resp);
-    else
-        http_resp_json(resp, status, room_json(r, 0));
-    PQclear(r);
+    admin_reply_row(resp, ROOM_COLS "WHERE r.id = $1", id, status, room_json);
 }
 
 static cJSON *rooms_json(PGresult *r, void *ctx)
@@ -445,11 +437,9 @@ void admin_rooms_list(http_req_t *req, http_resp_t *resp, void *ctx)
 void admin_room(http_req_t *req, http_resp_t *resp, void *ctx)
 {
     admin_actor_t actor;
-    int64_t id;
-    if (!admin_gate(req, resp, &actor) || !admin_path_id(req, resp, &id))
+    char ids[ADMIN_ID_LEN];
+    if (!admin_gate(req, resp, &actor) || !admin_path_id(req, resp, ids))
         return;
-    char ids[24];
-    snprintf(ids, sizeof ids, "%" PRId64, id);
     if (strcmp(req->method, "PATCH") == 0)
         room_patch(req, resp, &actor, ids);
     else if (strcmp(req->method, "DELETE") == 0)
