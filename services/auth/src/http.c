@@ -131,6 +131,24 @@ void http_field_error(call_t *c, int status, const char *code, const char *error
     http_resp_json(c->resp, status, o);
 }
 
+void http_errors(call_t *c, int status, const char *code, cJSON *errors)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddItemToObject(o, "errors", errors);
+    cJSON_AddStringToObject(o, "code", code);
+    http_resp_json(c->resp, status, o);
+}
+
+void http_file_too_large(call_t *c)
+{
+    char msg[128];
+    snprintf(msg, sizeof msg, "Файл слишком большой (не более %zu МБ).",
+             c->app->cfg.upload_max_bytes / (1024 * 1024));
+    cJSON *errors = cJSON_CreateObject();
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(errors, "image"), cJSON_CreateString(msg));
+    http_errors(c, 413, "file_too_large", errors);
+}
+
 void http_unavailable(call_t *c)
 {
     http_error(c, 503, "unavailable", "Сервис временно недоступен, попробуйте позже");

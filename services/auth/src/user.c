@@ -4,10 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "auth.h"
 #include "echo/db.h"
+#include "echo/isotime.h"
 #include "media.h"
 
 static char *dup_value(PGresult *r, int row, int col)
@@ -88,24 +88,6 @@ user_status_t user_create(const char *username, const char *password_hash, bool 
     return user_by_id(id, out);
 }
 
-void user_format_time(int64_t us, char *out, size_t n)
-{
-    time_t secs = (time_t)(us / 1000000);
-    long frac = (long)(us % 1000000);
-    if (frac < 0) {
-        frac += 1000000;
-        secs--;
-    }
-    struct tm tm;
-    gmtime_r(&secs, &tm);
-    char base[32];
-    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (frac)
-        snprintf(out, n, "%s.%06ld+00:00", base, frac);
-    else
-        snprintf(out, n, "%s+00:00", base);
-}
-
 /* Python's urllib.parse.quote with safe "/": unreserved characters and "/"
  * stay, everything else is %XX. */
 char *user_media_url(const char *base_url, const char *name)
@@ -132,8 +114,8 @@ char *user_media_url(const char *base_url, const char *name)
 
 static cJSON *user_json(const user_t *u, const char *base_url, bool own)
 {
-    char joined[48];
-    user_format_time(u->date_joined_us, joined, sizeof joined);
+    char joined[ISOTIME_LEN];
+    isotime_format(u->date_joined_us, joined, sizeof joined);
     char *url = user_media_url(base_url ? base_url : "", u->avatar);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "username", u->username);

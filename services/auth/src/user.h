@@ -46,8 +46,6 @@ void user_free(user_t *u);
 user_status_t user_create(const char *username, const char *password_hash, bool staff, bool superuser,
                           const char *email, user_t *out);
 
-/* "2026-11-25T10:13:57.123456+00:00"; the fraction is left out when zero. */
-void user_format_time(int64_t us, char *out, size_t n);
 /* Absolute media URL: base_url + "/media/" + percent-encoded name. */
 char *user_media_url(const char *base_url, const char *name);
 
