@@ -11,8 +11,9 @@
 #include "echo/bus.h"
 #include "echo/config.h"
 
-#define AUTH_SESSION_LIFETIME 1209600 /* 14 days, absolute (api.md §2.1) */
-#define AUTH_CSRF_COOKIE_AGE 31449600
+/* 14 days, absolute (api.md §2.1): COOKIE_SESSION_MAX_AGE as a literal, since
+ * SQL text embeds it. */
+#define AUTH_SESSION_LIFETIME 1209600
 #define AUTH_DEFAULT_AVATAR "default.jpg"
 
 typedef struct {
