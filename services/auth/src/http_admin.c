@@ -16,6 +16,7 @@
 #include "echo/json.h"
 #include "echo/log.h"
 #include "echo/text.h"
+#include "echo/user_view.h"
 #include "events.h"
 #include "http.h"
 #include "last_seen.h"
@@ -121,7 +122,7 @@ static cJSON *admin_user_json(const user_t *u, const char *base_url, const cJSON
 {
     char joined[48], login[48];
     isotime_format(u->date_joined_us, joined, sizeof joined);
-    char *url = user_media_url(base_url ? base_url : "", u->avatar);
+    char *url = user_view_media_url(base_url ? base_url : "", u->avatar);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "id", (double)u->id);
     cJSON_AddStringToObject(o, "username", u->username);
