@@ -484,6 +484,7 @@ void h_admin_users(call_t *c)
 static void publish_changes(call_t *c, const admin_result_t *r)
 {
     const user_t *b = &r->before, *a = &r->after;
+    c->resp->forget_user = b->id; /* this gateway, before the admin sees the answer */
     if (r->deactivated)
         events_session_revoked(c->app->bus, b->id, NULL, "deactivated");
     if (!a->username)
@@ -492,6 +493,8 @@ static void publish_changes(call_t *c, const admin_result_t *r)
     if (renamed || strcmp(b->avatar, a->avatar) != 0 || b->is_staff != a->is_staff ||
         b->is_superuser != a->is_superuser)
         events_user_updated(c->app->bus, a->id, a->username, a->avatar, renamed ? b->username : NULL);
+    else if (strcmp(b->email, a->email) != 0 || strcmp(b->bio, a->bio) != 0)
+        events_profile_updated(c->app->bus, a->id);
 }
 
 static bool read_patch_fields(call_t *c, cJSON *o, admin_patch_t *p);
@@ -628,6 +631,7 @@ static void user_delete(call_t *c, int64_t id)
     }
     log_info("admin: %s deleted account %lld", c->user.username, (long long)id);
     events_session_revoked(c->app->bus, id, NULL, "deleted");
+    c->resp->forget_user = id;
     events_user_deleted(c->app->bus, id, r.before.username);
     reply_ok(c);
     admin_result_free(&r);
@@ -718,6 +722,7 @@ void h_admin_password(call_t *c)
     } else {
         events_session_revoked(c->app->bus, id, NULL, "password_changed");
     }
+    c->resp->forget_user = id;
     reply_ok(c);
 done:
     cJSON_Delete(errors);
