@@ -32,8 +32,13 @@ typedef struct {
 } auth_config_t;
 
 /* Nice value of the slow lane's threads: hashing yields the CPU to fast
- * requests instead of competing with them as an equal. */
-#define AUTH_SLOW_NICE 5
+ * requests instead of competing with them as an equal. 10 gives a nice-0
+ * thread ~9x the weight of a hash (5 gave 3x), so a waking gateway or NATS
+ * thread preempts a hash almost at once, while under full saturation hashing
+ * still gets ~10 % of a core and logins slow down instead of stalling
+ * (SCHED_IDLE would starve them; docs/benchmarks.md, Auth). On idle cores
+ * the value costs logins nothing: hashes only take CPU nobody else wants. */
+#define AUTH_SLOW_NICE 10
 
 struct slow_lane;
 
