@@ -260,3 +260,65 @@ def test_session_checks_never_reach_auth(stack, new_client):
         assert c.get(SESSION).json()["authenticated"] is True
         assert guest.get(SESSION).json()["authenticated"] is False
     assert metric(stack, upstream) == before
+
+
+class OldAuth:
+    """An auth from before the profile in resolve answers, on a private
+    nats-server: resolves every session to one user without "profile" and
+    answers echochat.auth.http with a recognisable body."""
+
+    BODY = b'{"authenticated": true, "user": {"username": "from-old-auth"}}'
+
+    def __init__(self, url):
+        import threading
+        self.n = Nats(url)
+        self.n.subscribe("echochat.auth.session.resolve")
+        self.n.subscribe("echochat.auth.http")
+        self.http_calls = 0
+        self.stop = False
+        self.t = threading.Thread(target=self.run, daemon=True)
+        self.t.start()
+
+    def run(self):
+        import json
+        import time
+        while not self.stop:
+            try:
+                m = self.n.next_msg(timeout=0.2, subject_prefix="echochat.auth.")
+            except (TimeoutError, OSError, ConnectionError):
+                continue
+            if m.subject == "echochat.auth.session.resolve":
+                user = {"id": 4242, "username": "old", "is_staff": False, "is_superuser": False,
+                        "avatar": "default.jpg"}
+                self.n.publish(m.reply, json.dumps({"user": user, "expires_at": int(time.time()) + 3600}))
+            else:
+                self.http_calls += 1
+                self.n.publish(m.reply, self.BODY, headers=[("Http-Status", "200"),
+                                                            ("Http-Header", "Set-Cookie: csrftoken=" + "o" * 32)])
+
+    def close(self):
+        self.stop = True
+        self.t.join(2)
+        self.n.close()
+
+
+def test_an_older_auth_still_answers_session(stack):
+    """Mixed versions during an upgrade: a resolve answer without "profile"
+    makes the gateway forward session/ (after a cache miss, on a NATS
+    thread, and after a hit, on the HTTP thread); guests stay local."""
+    from lib.rawhttp import request
+    from lib.wscluster import Cluster
+    with Cluster(stack, presences=0) as cl:
+        old = OldAuth(cl.nats_url)
+        try:
+            gw = cl.gateway()
+            sid = secrets.token_hex(16)
+            for _ in range(3):  # miss, hit, hit
+                r = request(gw.http_url + SESSION, headers=[("Cookie", f"sessionid={sid}")])
+                assert r.status == 200 and r.body == OldAuth.BODY, r
+                assert r.cookie("csrftoken").value == "o" * 32
+            assert old.http_calls == 3
+            r = request(gw.http_url + SESSION)
+            assert r.json() == {"authenticated": False, "user": None} and old.http_calls == 3
+        finally:
+            old.close()
