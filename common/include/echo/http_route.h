@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cjson/cJSON.h>
 
@@ -30,6 +31,7 @@
 /* Reply headers read by the gateway. */
 #define HTTP_HDR_STATUS "Http-Status"
 #define HTTP_HDR_HEADER "Http-Header"           /* repeated: "Name: value" */
+#define HTTP_HDR_FORGET_USER "Http-Forget-User" /* id of a user the answer changed */
 
 typedef struct {
     const char *method;
@@ -59,6 +61,10 @@ typedef struct {
     size_t body_len;
     char *headers[HTTP_MAX_HEADERS]; /* "Name: value" */
     int nheaders;
+    /* Set by a handler that changed a user's account or sessions: the
+     * gateway drops that user's cached sessions before it answers the
+     * client (auth's events reach the other gateways). 0 = none. */
+    int64_t forget_user;
 } http_resp_t;
 
 typedef void (*http_handler_fn)(http_req_t *req, http_resp_t *resp, void *ctx);

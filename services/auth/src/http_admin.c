@@ -17,6 +17,7 @@
 #include "echo/json.h"
 #include "echo/log.h"
 #include "echo/text.h"
+#include "echo/user_view.h"
 #include "events.h"
 #include "http.h"
 #include "last_seen.h"
@@ -112,7 +113,7 @@ static cJSON *admin_user_json(const user_t *u, const char *base_url, const cJSON
 {
     char joined[48], login[48];
     isotime_format(u->date_joined_us, joined, sizeof joined);
-    char *url = user_media_url(base_url ? base_url : "", u->avatar);
+    char *url = user_view_media_url(base_url ? base_url : "", u->avatar);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "id", (double)u->id);
     cJSON_AddStringToObject(o, "username", u->username);
@@ -362,6 +363,7 @@ void h_admin_users(call_t *c)
 static void publish_changes(call_t *c, const admin_result_t *r)
 {
     const user_t *b = &r->before, *a = &r->after;
+    c->resp->forget_user = b->id; /* this gateway, before the admin sees the answer */
     if (r->deactivated)
         events_session_revoked(c->app->bus, b->id, NULL, "deactivated");
     if (!a->username)
@@ -370,6 +372,8 @@ static void publish_changes(call_t *c, const admin_result_t *r)
     if (renamed || strcmp(b->avatar, a->avatar) != 0 || b->is_staff != a->is_staff ||
         b->is_superuser != a->is_superuser)
         events_user_updated(c->app->bus, a->id, a->username, a->avatar, renamed ? b->username : NULL);
+    else if (strcmp(b->email, a->email) != 0 || strcmp(b->bio, a->bio) != 0)
+        events_profile_updated(c->app->bus, a->id);
 }
 
 static bool read_patch_fields(call_t *c, cJSON *o, admin_patch_t *p);
@@ -506,6 +510,7 @@ static void user_delete(call_t *c, int64_t id)
     }
     log_info("admin: %s deleted account %lld", c->user.username, (long long)id);
     events_session_revoked(c->app->bus, id, NULL, "deleted");
+    c->resp->forget_user = id;
     events_user_deleted(c->app->bus, id, r.before.username);
     reply_ok(c);
     admin_result_free(&r);
@@ -596,6 +601,7 @@ void h_admin_password(call_t *c)
     } else {
         events_session_revoked(c->app->bus, id, NULL, "password_changed");
     }
+    c->resp->forget_user = id;
     reply_ok(c);
 done:
     cJSON_Delete(errors);

@@ -311,6 +311,9 @@ static void profile_post(call_t *c)
     if (renamed || new_avatar)
         events_user_updated(c->app->bus, c->user.id, norm, have_img ? img.name : old_avatar,
                             renamed ? old_name : NULL);
+    else /* email or bio may have changed: the gateways show them on session/ */
+        events_profile_updated(c->app->bus, c->user.id);
+    c->resp->forget_user = c->user.id;
     reply_own(c);
 done:
     cJSON_Delete(errors);

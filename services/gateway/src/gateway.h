@@ -22,6 +22,7 @@ typedef struct {
     char **trusted_proxies; /* TRUSTED_PROXIES: CIDR list (P12) */
     bool ssl_redirect;      /* DJANGO_SECURE_SSL_REDIRECT */
     char *public_base_url;  /* PUBLIC_BASE_URL: overrides forwarded host/proto (W5) */
+    bool csrf_cookie_secure; /* DJANGO_CSRF_COOKIE_SECURE (csrftoken on session/ answers) */
 } gateway_config_t;
 
 typedef struct session_cache session_cache_t;

@@ -27,6 +27,9 @@ void gateway_config_load(cfg_t *c, gateway_config_t *cfg, bool debug)
     cfg->trusted_proxies = cfg_list(c, "TRUSTED_PROXIES", "127.0.0.1/32,::1/128");
     cfg->ssl_redirect = cfg_bool(c, "DJANGO_SECURE_SSL_REDIRECT", !debug);
     cfg->public_base_url = cfg_str(c, "PUBLIC_BASE_URL", NULL);
+    /* The same setting and default as auth's: the gateway re-issues
+     * csrftoken on the GET session/ answers it gives itself. */
+    cfg->csrf_cookie_secure = cfg_bool(c, "DJANGO_CSRF_COOKIE_SECURE", !debug);
 }
 
 void gateway_config_free(gateway_config_t *cfg)
