@@ -32,7 +32,7 @@ char *user_view_media_url(const char *base_url, const char *name)
 
 static cJSON *view(const user_view_t *u, const char *base_url, bool own)
 {
-    char joined[48];
+    char joined[ISOTIME_LEN];
     isotime_format(u->date_joined_us, joined, sizeof joined);
     char *url = user_view_media_url(base_url ? base_url : "", u->avatar ? u->avatar : "");
     cJSON *o = cJSON_CreateObject();
