@@ -36,6 +36,14 @@ bool audit_log_lock(const char *schema)
     return true;
 }
 
+void audit_log_change(cJSON *changes, const char *field, cJSON *before, cJSON *after)
+{
+    cJSON *pair = cJSON_CreateArray();
+    cJSON_AddItemToArray(pair, before);
+    cJSON_AddItemToArray(pair, after);
+    cJSON_AddItemToObject(changes, field, pair);
+}
+
 bool audit_log_record(const char *schema, int64_t actor_id, const char *actor, const char *action,
                       const char *object_type, int64_t object_id, const char *object_label,
                       const cJSON *changes)

@@ -308,6 +308,11 @@ void http_handle(bus_t *bus, natsMsg *msg, const http_route_t *routes, void *ctx
             natsMsgHeader_Add(reply, HTTP_HDR_HEADER, resp.headers[i]);
         if (resp.cache_public_room && resp.status == 200)
             natsMsgHeader_Set(reply, HTTP_HDR_CACHE_PUBLIC, resp.cache_public_room);
+        if (resp.forget_user > 0) {
+            char id[24];
+            snprintf(id, sizeof id, "%lld", (long long)resp.forget_user);
+            natsMsgHeader_Set(reply, HTTP_HDR_FORGET_USER, id);
+        }
         bus_respond_msg(bus, msg, reply);
     }
     if (resp.status >= 500)

@@ -51,6 +51,26 @@ static void test_refused_forms(void **state)
     assert_false(isotime_parse(NULL, &us));
 }
 
+static void expect_format(int64_t us, const char *want)
+{
+    char buf[ISOTIME_LEN];
+    isotime_format(us, buf, sizeof buf);
+    assert_string_equal(buf, want);
+}
+
+/* api.md §0: the createdAt of history, frames and the admin lists (chat had
+ * its own printer with these cases; the wire format must not move). */
+static void test_format_wire(void **state)
+{
+    expect_format(1700000000000000LL, "2023-11-14T22:13:20+00:00");
+    expect_format(1700000000123456LL, "2023-11-14T22:13:20.123456+00:00");
+    expect_format(1700000000000001LL, "2023-11-14T22:13:20.000001+00:00");
+    expect_format(1700000000100000LL, "2023-11-14T22:13:20.100000+00:00");
+    expect_format(-1000000, "1969-12-31T23:59:59+00:00");
+    expect_format(-62135596800LL * 1000000, "0001-01-01T00:00:00+00:00");
+    expect_format(253402300799LL * 1000000 + 999999, "9999-12-31T23:59:59.999999+00:00");
+}
+
 static void test_format_round_trips(void **state)
 {
     char buf[48];
@@ -72,6 +92,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_accepted_forms),
         cmocka_unit_test(test_refused_forms),
+        cmocka_unit_test(test_format_wire),
         cmocka_unit_test(test_format_round_trips),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,6 +6,7 @@ import os
 import re
 import secrets
 import subprocess
+import time
 
 import pytest
 
@@ -234,8 +235,23 @@ def test_b2_item32_session_lifetime_is_14_days(fresh, stack):
     assert c.get("/api/auth/session/").json()["authenticated"] is True
     psql(stack, f"UPDATE auth.sessions SET created_at = now() - interval '14 days 1 second' WHERE user_id = "
                 f"(SELECT id FROM auth.users WHERE username = '{name}')")
-    # the gateway may serve its cached answer for a few seconds; auth's own routes resolve afresh
-    assert c.get("/api/auth/session/").json()["authenticated"] is False
+    # The gateway answers session/ from its cache, which no event tells about a
+    # row edited behind auth's back; auth's own routes resolve afresh.
+    assert c.get("/api/auth/profile/").status == 401
+
+
+def test_b2_item32_gateway_cache_never_outlives_the_session(fresh, stack):
+    """The gateway caches a resolved session for at most the time it has left,
+    so session/ turns guest when the 14 days end, not a cache TTL later."""
+    c = fresh()
+    name = register(c)
+    psql(stack, f"UPDATE auth.sessions SET created_at = now() - interval '14 days' + interval '2 seconds'"
+                f" WHERE user_id = (SELECT id FROM auth.users WHERE username = '{name}')")
+    assert c.get("/api/auth/session/").json()["authenticated"] is True
+    time.sleep(2.6)
+    r = c.get("/api/auth/session/")
+    assert r.json() == {"authenticated": False, "user": None}
+    assert r.cookie("sessionid").expired
 
 
 def test_b2_item34_p3_session_user_keys(fresh):

@@ -222,7 +222,7 @@ def prod(stack):
     debug off, secure cookies, SSL redirect; only 127.0.0.1 is a trusted proxy."""
     with Cluster(stack, presences=0) as cl:
         cl.start("auth", DJANGO_DEBUG=0, DJANGO_SESSION_COOKIE_SECURE=1, DJANGO_CSRF_COOKIE_SECURE=1)
-        gw = cl.gateway(DJANGO_DEBUG=0, DJANGO_SECURE_SSL_REDIRECT=1,
+        gw = cl.gateway(DJANGO_DEBUG=0, DJANGO_SECURE_SSL_REDIRECT=1, DJANGO_CSRF_COOKIE_SECURE=1,
                         TRUSTED_PROXIES="127.0.0.1/32")
         yield gw
 
@@ -252,6 +252,27 @@ def test_production_cookies_secure_httponly_samesite(stack, prod):
     sid = r.cookie("sessionid")
     assert sid.attrs.get("secure") is True and sid.attrs.get("httponly") is True
     assert sid.attrs.get("samesite", "").lower() == "lax" and sid.attrs.get("path") == "/"
+
+
+def test_production_session_answer_from_the_gateway(stack, prod):
+    """GET session/ is answered by the gateway itself: its csrftoken must be
+    Secure like auth's, and avatar URLs use the https scheme of the request."""
+    _, name = register(stack)
+    r = _https(prod, "GET", "/api/auth/session/")
+    assert r.status == 200 and r.json() == {"authenticated": False, "user": None}
+    csrf = r.cookie("csrftoken")
+    assert csrf.attrs.get("secure") is True and "httponly" not in csrf.attrs
+    token = _https(prod, "GET", "/api/auth/csrf/", {"csrftoken": csrf.value}).json()["csrfToken"]
+    r = _https(prod, "POST", "/api/auth/login/", {"csrftoken": csrf.value}, token,
+               {"username": name, "password": PASSWORD})
+    assert r.status == 200, r
+    jar = {"csrftoken": r.cookie("csrftoken").value, "sessionid": r.cookie("sessionid").value}
+    for _ in range(2):  # a miss, then a cache hit
+        r = _https(prod, "GET", "/api/auth/session/", jar)
+        assert r.status == 200 and r.json()["authenticated"] is True, r
+        assert r.cookie("csrftoken").value == jar["csrftoken"] and r.cookie("csrftoken").attrs.get("secure") is True
+        host = prod.http_url.split("//")[1]
+        assert r.json()["user"]["profileImage"].startswith(f"https://{host}/media/")
 
 
 def test_production_plain_http_and_spoofed_proto_redirect(stack, prod):

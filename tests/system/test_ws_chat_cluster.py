@@ -54,6 +54,32 @@ def test_two_gateways_two_chats_exactly_once_in_order(cluster):
         r.expect_silence(0.5)
 
 
+def test_shards_of_one_gateway_deliver_exactly_once_in_order(cluster):
+    """GATEWAY_WS_THREADS: sockets spread round-robin over the shards each get
+    every frame once, in order, whichever shard the sender is on."""
+    gw = cluster.gateway(GATEWAY_WS_THREADS=3)
+    metrics = urllib.request.urlopen(gw.ops_url + "/metrics").read().decode()
+    assert "echochat_gateway_ws_threads 3" in metrics, metrics
+    room = "sh" + uuid.uuid4().hex[:10]
+    _, c = register(cluster.stack)
+    socks = [cluster.connect(gw, f"/ws/chat/{room}/", cookie=c.cookie_header()) for _ in range(7)]
+    n = 60
+    for i in range(n):
+        socks[i % 3].send_json({"message": f"s{i % 3}:{i}"})
+    for s in socks:
+        got = []
+        while len(got) < n:
+            f = s.recv_json(10)
+            if "message" in f and f.get("room") == room:
+                got.append(f["message"])
+        for k in range(3):
+            mine = [int(m.split(":")[1]) for m in got if m.startswith(f"s{k}:")]
+            assert mine == list(range(k, n, 3))  # each sender's order, exactly once
+        s.expect_silence(0.5)
+    for s in socks:
+        s.close()
+
+
 def test_slow_reader_is_cut_without_delaying_others(cluster):
     gw = cluster.gateway()
     room = "sl" + uuid.uuid4().hex[:10]

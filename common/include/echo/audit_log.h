@@ -35,6 +35,10 @@ bool audit_log_record(const char *schema, int64_t actor_id, const char *actor, c
                       const char *object_type, int64_t object_id, const char *object_label,
                       const cJSON *changes);
 
+/* Adds field: [before, after] to changes, the shape every entry's changes
+ * take; takes ownership of before and after. */
+void audit_log_change(cJSON *changes, const char *field, cJSON *before, cJSON *after);
+
 /* Newest first. *results is a new JSON array; next_before gets the `at` of
  * the last entry when more entries follow, else "". */
 bool audit_log_query(const char *schema, const audit_filter_t *f, cJSON **results,

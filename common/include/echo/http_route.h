@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cjson/cJSON.h>
 
@@ -30,6 +31,7 @@
 /* Reply headers read by the gateway. */
 #define HTTP_HDR_STATUS "Http-Status"
 #define HTTP_HDR_HEADER "Http-Header"           /* repeated: "Name: value" */
+#define HTTP_HDR_FORGET_USER "Http-Forget-User" /* id of a user the answer changed */
 /* Set only on a 200 whose body is the same for every caller allowed to send
  * the request, guests included (no Set-Cookie, nothing per user): the gateway
  * may keep it in its page cache (services/gateway/src/history_cache.c). The
@@ -65,6 +67,10 @@ typedef struct {
     char *headers[HTTP_MAX_HEADERS]; /* "Name: value" */
     int nheaders;
     char *cache_public_room; /* heap room token: see HTTP_HDR_CACHE_PUBLIC */
+    /* Set by a handler that changed a user's account or sessions: the
+     * gateway drops that user's cached sessions before it answers the
+     * client (auth's events reach the other gateways). 0 = none. */
+    int64_t forget_user;
 } http_resp_t;
 
 typedef void (*http_handler_fn)(http_req_t *req, http_resp_t *resp, void *ctx);

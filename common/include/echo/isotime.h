@@ -15,7 +15,11 @@
  * microseconds. Years 1…9999. */
 bool isotime_parse(const char *s, int64_t *us_out);
 
-/* "2026-11-25T10:13:57.123456+00:00"; the fraction is left out when zero. */
+/* Room for what isotime_format writes (32 bytes and the NUL for years 1…9999). */
+#define ISOTIME_LEN 40
+
+/* "2026-11-25T10:13:57.123456+00:00"; the fraction is left out when zero.
+ * This is the one wire format of api.md §0: every daemon prints with it. */
 void isotime_format(int64_t us, char *out, size_t n);
 
 #endif

@@ -17,6 +17,8 @@
 #define SUBJ_AUTH_EVENT_SESSION_REVOKED "echochat.auth.event.session_revoked"
 #define SUBJ_AUTH_EVENT_USER_UPDATED "echochat.auth.event.user_updated"
 #define SUBJ_AUTH_EVENT_USER_DELETED "echochat.auth.event.user_deleted"
+/* Own-profile fields only (email, bio): the gateways' session caches. */
+#define SUBJ_AUTH_EVENT_PROFILE_UPDATED "echochat.auth.event.profile_updated"
 /* chat asks auth for an account by username (admin room owners). */
 #define SUBJ_AUTH_USER_LOOKUP "echochat.auth.user.lookup"
 

@@ -94,18 +94,14 @@ static void change_str(cJSON *changes, const char *field, const char *before, co
 {
     if (strcmp(before, after) == 0)
         return;
-    cJSON *pair = cJSON_AddArrayToObject(changes, field);
-    cJSON_AddItemToArray(pair, cJSON_CreateString(before));
-    cJSON_AddItemToArray(pair, cJSON_CreateString(after));
+    audit_log_change(changes, field, cJSON_CreateString(before), cJSON_CreateString(after));
 }
 
 static void change_bool(cJSON *changes, const char *field, bool before, bool after)
 {
     if (before == after)
         return;
-    cJSON *pair = cJSON_AddArrayToObject(changes, field);
-    cJSON_AddItemToArray(pair, cJSON_CreateBool(before));
-    cJSON_AddItemToArray(pair, cJSON_CreateBool(after));
+    audit_log_change(changes, field, cJSON_CreateBool(before), cJSON_CreateBool(after));
 }
 
 admin_status_t admin_create_user(const admin_actor_t *actor, const char *username, const char *hash,
@@ -214,18 +210,10 @@ admin_status_t admin_delete_user(const admin_actor_t *actor, int64_t id, admin_r
     const char *params[] = {uid};
     /* The deleted account as it was: field → [value, null]. */
     cJSON *changes = cJSON_CreateObject();
-    cJSON *pair = cJSON_AddArrayToObject(changes, "username");
-    cJSON_AddItemToArray(pair, cJSON_CreateString(b->username));
-    cJSON_AddItemToArray(pair, cJSON_CreateNull());
-    pair = cJSON_AddArrayToObject(changes, "email");
-    cJSON_AddItemToArray(pair, cJSON_CreateString(b->email));
-    cJSON_AddItemToArray(pair, cJSON_CreateNull());
-    pair = cJSON_AddArrayToObject(changes, "is_staff");
-    cJSON_AddItemToArray(pair, cJSON_CreateBool(b->is_staff));
-    cJSON_AddItemToArray(pair, cJSON_CreateNull());
-    pair = cJSON_AddArrayToObject(changes, "is_superuser");
-    cJSON_AddItemToArray(pair, cJSON_CreateBool(b->is_superuser));
-    cJSON_AddItemToArray(pair, cJSON_CreateNull());
+    audit_log_change(changes, "username", cJSON_CreateString(b->username), cJSON_CreateNull());
+    audit_log_change(changes, "email", cJSON_CreateString(b->email), cJSON_CreateNull());
+    audit_log_change(changes, "is_staff", cJSON_CreateBool(b->is_staff), cJSON_CreateNull());
+    audit_log_change(changes, "is_superuser", cJSON_CreateBool(b->is_superuser), cJSON_CreateNull());
     bool ok = exec_ok("DELETE FROM auth.users WHERE id = $1", 1, params) && drop_avatar(b->avatar) &&
               audit_log_record("auth", actor->id, actor->username, "delete", "user", id, b->username, changes);
     cJSON_Delete(changes);

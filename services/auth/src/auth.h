@@ -11,8 +11,9 @@
 #include "echo/bus.h"
 #include "echo/config.h"
 
-#define AUTH_SESSION_LIFETIME 1209600 /* 14 days, absolute (api.md §2.1) */
-#define AUTH_CSRF_COOKIE_AGE 31449600
+/* 14 days, absolute (api.md §2.1): COOKIE_SESSION_MAX_AGE as a literal, since
+ * SQL text embeds it. */
+#define AUTH_SESSION_LIFETIME 1209600
 #define AUTH_DEFAULT_AVATAR "default.jpg"
 
 typedef struct {
@@ -31,8 +32,13 @@ typedef struct {
 } auth_config_t;
 
 /* Nice value of the slow lane's threads: hashing yields the CPU to fast
- * requests instead of competing with them as an equal. */
-#define AUTH_SLOW_NICE 5
+ * requests instead of competing with them as an equal. 10 gives a nice-0
+ * thread ~9x the weight of a hash (5 gave 3x), so a waking gateway or NATS
+ * thread preempts a hash almost at once, while under full saturation hashing
+ * still gets ~10 % of a core and logins slow down instead of stalling
+ * (SCHED_IDLE would starve them; docs/benchmarks.md, Auth). On idle cores
+ * the value costs logins nothing: hashes only take CPU nobody else wants. */
+#define AUTH_SLOW_NICE 10
 
 struct slow_lane;
 

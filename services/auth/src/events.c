@@ -44,6 +44,13 @@ void events_user_updated(bus_t *bus, int64_t user_id, const char *username, cons
     publish(bus, SUBJ_AUTH_EVENT_USER_UPDATED, o);
 }
 
+void events_profile_updated(bus_t *bus, int64_t user_id)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "user_id", (double)user_id);
+    publish(bus, SUBJ_AUTH_EVENT_PROFILE_UPDATED, o);
+}
+
 void events_user_deleted(bus_t *bus, int64_t user_id, const char *username)
 {
     cJSON *o = cJSON_CreateObject();

@@ -14,6 +14,11 @@ void events_session_revoked(bus_t *bus, int64_t user_id, const char *session_has
 void events_user_updated(bus_t *bus, int64_t user_id, const char *username, const char *avatar,
                          const char *old_username);
 
+/* Only own-profile fields changed (email, bio): the gateways drop the user's
+ * cached sessions, whose GET session/ answers show them. Nobody else cares,
+ * so chat is spared user_updated's history rewrite. */
+void events_profile_updated(bus_t *bus, int64_t user_id);
+
 /* The account is gone: chat clears author links and room ownership,
  * presence forgets the user. */
 void events_user_deleted(bus_t *bus, int64_t user_id, const char *username);

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cookie.h"
+#include "echo/cookie.h"
 #include "echo/csrf.h"
 #include "echo/log.h"
 #include "echo/subjects.h"
@@ -27,7 +27,7 @@ static void run(http_req_t *req, http_resp_t *resp, void *ctx, call_fn fn)
     fn(&c);
     if (sid && *sid && c.session != SESSION_FOUND && c.session != SESSION_ERROR &&
         !c.session_cookie_written)
-        cookie_expire_session(resp);
+        http_resp_header(resp, "Set-Cookie", COOKIE_SESSION_EXPIRED);
     user_free(&c.account);
 }
 
@@ -131,6 +131,24 @@ void http_field_error(call_t *c, int status, const char *code, const char *error
     http_resp_json(c->resp, status, o);
 }
 
+void http_errors(call_t *c, int status, const char *code, cJSON *errors)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddItemToObject(o, "errors", errors);
+    cJSON_AddStringToObject(o, "code", code);
+    http_resp_json(c->resp, status, o);
+}
+
+void http_file_too_large(call_t *c)
+{
+    char msg[128];
+    snprintf(msg, sizeof msg, "Файл слишком большой (не более %zu МБ).",
+             c->app->cfg.upload_max_bytes / (1024 * 1024));
+    cJSON *errors = cJSON_CreateObject();
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(errors, "image"), cJSON_CreateString(msg));
+    http_errors(c, 413, "file_too_large", errors);
+}
+
 void http_unavailable(call_t *c)
 {
     http_error(c, 503, "unavailable", "Сервис временно недоступен, попробуйте позже");
@@ -145,6 +163,8 @@ int http_issue_csrf(call_t *c, char *secret_out)
 {
     if (!csrf_cookie_secret(c->req->csrf_cookie, secret_out) && csrf_new_secret(secret_out) != 0)
         return -1;
-    cookie_set_csrf(c->resp, secret_out, c->app->cfg.csrf_cookie_secure, c->now);
+    char line[COOKIE_VALUE_MAX];
+    cookie_csrf(line, sizeof line, secret_out, c->app->cfg.csrf_cookie_secure, c->now);
+    http_resp_header(c->resp, "Set-Cookie", line);
     return 0;
 }

@@ -43,6 +43,10 @@ void http_field_error(call_t *c, int status, const char *code, const char *error
                       const char *msg);
 void http_unavailable(call_t *c);
 void http_body_error(call_t *c);
+/* {"errors": {field: [msg, …]}, "code": code}; takes errors. */
+void http_errors(call_t *c, int status, const char *code, cJSON *errors);
+/* 413 file_too_large naming the upload limit under errors.image. */
+void http_file_too_large(call_t *c);
 /* Re-issues csrftoken: the incoming secret when well-formed, else a new one. */
 int http_issue_csrf(call_t *c, char *secret_out);
 

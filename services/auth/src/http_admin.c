@@ -9,13 +9,15 @@
 #include <string.h>
 
 #include "admin_store.h"
-#include "echo/audit_log.h"
 #include "body.h"
+#include "echo/admin_list.h"
+#include "echo/admin_query.h"
 #include "echo/db.h"
 #include "echo/isotime.h"
 #include "echo/json.h"
 #include "echo/log.h"
 #include "echo/text.h"
+#include "echo/user_view.h"
 #include "events.h"
 #include "http.h"
 #include "last_seen.h"
@@ -23,9 +25,8 @@
 #include "user.h"
 #include "username.h"
 
-#define PAGE_SIZE_DEFAULT 50
-#define PAGE_SIZE_MAX 200
-#define PAGE_MAX 1000000L
+/* The last list page auth accepts (chat's admin lists go further). */
+#define PAGE_MAX 1000000
 #define BIO_MAX 1000
 #define EMAIL_MAX 254
 
@@ -98,15 +99,6 @@ static void reply_ok(call_t *c)
     http_resp_json(c->resp, 200, o);
 }
 
-/* {"errors": {...}, "code": code} (docs/admin-api.md); takes errors. */
-static void reply_errors(call_t *c, cJSON *errors, const char *code)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddItemToObject(o, "errors", errors);
-    cJSON_AddStringToObject(o, "code", code);
-    http_resp_json(c->resp, 400, o);
-}
-
 static void add_error(cJSON *errors, const char *field, const char *msg)
 {
     cJSON *list = cJSON_GetObjectItemCaseSensitive(errors, field);
@@ -121,7 +113,7 @@ static cJSON *admin_user_json(const user_t *u, const char *base_url, const cJSON
 {
     char joined[48], login[48];
     isotime_format(u->date_joined_us, joined, sizeof joined);
-    char *url = user_media_url(base_url ? base_url : "", u->avatar);
+    char *url = user_view_media_url(base_url ? base_url : "", u->avatar);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "id", (double)u->id);
     cJSON_AddStringToObject(o, "username", u->username);
@@ -151,106 +143,6 @@ static void reply_user(call_t *c, int status, const user_t *u)
     cJSON_Delete(seen);
 }
 
-/* ---------------------------------------------------------------- query filters */
-
-/* One query parameter; an empty value counts as absent. */
-static char *query_param(call_t *c, const char *key)
-{
-    char *v = http_form_get(c->req->query, strlen(c->req->query), key);
-    if (v && !*v) {
-        free(v);
-        return NULL;
-    }
-    return v;
-}
-
-static void invalid_filter(call_t *c, const char *param, const char *why)
-{
-    char text[160];
-    snprintf(text, sizeof text, "Неверное значение параметра %s", param);
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "error", text);
-    cJSON_AddItemToArray(cJSON_AddArrayToObject(cJSON_AddObjectToObject(o, "errors"), param),
-                         cJSON_CreateString(why));
-    cJSON_AddStringToObject(o, "code", "invalid_filter");
-    cJSON_AddStringToObject(o, "param", param);
-    http_resp_json(c->resp, 400, o);
-}
-
-/* Integer parameter in [min, max]; absent → def. False after replying 400. */
-static bool int_param(call_t *c, const char *key, long def, long min, long max, long *out)
-{
-    char *v = query_param(c, key);
-    *out = def;
-    if (!v)
-        return true;
-    char *end = NULL;
-    errno = 0;
-    long n = strtol(v, &end, 10);
-    bool ok = (*v >= '0' && *v <= '9') && !errno && end && !*end && n >= min && n <= max;
-    free(v);
-    if (!ok) {
-        char why[96];
-        snprintf(why, sizeof why, "Ожидается целое число от %ld до %ld", min, max);
-        invalid_filter(c, key, why);
-        return false;
-    }
-    *out = n;
-    return true;
-}
-
-/* "true"/"false" → "t"/"f"; absent → NULL. */
-static bool bool_param(call_t *c, const char *key, const char **out)
-{
-    char *v = query_param(c, key);
-    *out = NULL;
-    if (!v)
-        return true;
-    if (strcmp(v, "true") == 0)
-        *out = "t";
-    else if (strcmp(v, "false") == 0)
-        *out = "f";
-    free(v);
-    if (!*out) {
-        invalid_filter(c, key, "Ожидается true или false");
-        return false;
-    }
-    return true;
-}
-
-static bool time_param(call_t *c, const char *key, bool *has, int64_t *us)
-{
-    char *v = query_param(c, key);
-    *has = false;
-    if (!v)
-        return true;
-    *has = isotime_parse(v, us);
-    free(v);
-    if (!*has) {
-        invalid_filter(c, key, "Ожидается дата ISO-8601 (YYYY-MM-DD или YYYY-MM-DDTHH:MM:SS±HH:MM)");
-        return false;
-    }
-    return true;
-}
-
-/* Picks a value from a fixed list; absent → NULL. */
-static bool enum_param(call_t *c, const char *key, const char *const *allowed, const char **out)
-{
-    char *v = query_param(c, key);
-    *out = NULL;
-    if (!v)
-        return true;
-    for (const char *const *a = allowed; *a; a++)
-        if (strcmp(v, *a) == 0)
-            *out = *a;
-    free(v);
-    if (!*out) {
-        invalid_filter(c, key, "Недопустимое значение");
-        return false;
-    }
-    return true;
-}
-
 /* ---------------------------------------------------------------- users list */
 
 static const char *const USER_SORTS[] = {"date_joined", "-date_joined", "username", "-username",
@@ -271,48 +163,10 @@ static const char *const USER_ORDER[] = {
     " AND ($5::bigint IS NULL OR date_joined >= 'epoch'::timestamptz + $5::bigint * interval '1 microsecond')" \
     " AND ($6::bigint IS NULL OR date_joined < 'epoch'::timestamptz + $6::bigint * interval '1 microsecond')"
 
-static void users_list(call_t *c)
+/* The page's AdminUser objects; last_seen of the whole page in one request. */
+static cJSON *users_json(PGresult *rows, void *ctx)
 {
-    const char *active, *staff, *super, *sort;
-    bool has_after, has_before;
-    int64_t after_us = 0, before_us = 0;
-    long page, page_size;
-    char *q = NULL;
-    if (!bool_param(c, "is_active", &active) || !bool_param(c, "is_staff", &staff) ||
-        !bool_param(c, "is_superuser", &super) || !time_param(c, "joined_after", &has_after, &after_us) ||
-        !time_param(c, "joined_before", &has_before, &before_us) ||
-        !enum_param(c, "sort", USER_SORTS, &sort) || !int_param(c, "page", 1, 1, PAGE_MAX, &page) ||
-        !int_param(c, "page_size", PAGE_SIZE_DEFAULT, 1, PAGE_SIZE_MAX, &page_size))
-        return;
-    q = query_param(c, "q");
-    if (q && !text_valid_utf8(q, strlen(q))) {
-        free(q);
-        invalid_filter(c, "q", "Некорректная кодировка текста");
-        return;
-    }
-    int order = 1;
-    for (int i = 0; sort && USER_SORTS[i]; i++)
-        if (strcmp(sort, USER_SORTS[i]) == 0)
-            order = i;
-    char after[24], before[24], limit[24], offset[24];
-    snprintf(after, sizeof after, "%lld", (long long)after_us);
-    snprintf(before, sizeof before, "%lld", (long long)before_us);
-    snprintf(limit, sizeof limit, "%ld", page_size);
-    snprintf(offset, sizeof offset, "%ld", (page - 1) * page_size);
-    const char *params[] = {q, active, staff, super, has_after ? after : NULL, has_before ? before : NULL,
-                            limit, offset};
-    char sql[2048];
-    snprintf(sql, sizeof sql, "SELECT " USER_COLUMNS USERS_WHERE " ORDER BY %s LIMIT $7 OFFSET $8",
-             USER_ORDER[order]);
-    PGresult *rows = db_query(sql, 8, params);
-    PGresult *count = rows ? db_query("SELECT count(*)" USERS_WHERE, 6, params) : NULL;
-    free(q);
-    if (!rows || !count) {
-        if (rows)
-            PQclear(rows);
-        http_unavailable(c);
-        return;
-    }
+    call_t *c = ctx;
     int n = PQntuples(rows);
     user_t *users = calloc((size_t)n + 1, sizeof *users);
     const char **names = calloc((size_t)n + 1, sizeof *names);
@@ -323,21 +177,47 @@ static void users_list(call_t *c)
         names[i] = users[i].username;
     }
     cJSON *seen = last_seen_lookup(c->app->bus, names, (size_t)n);
-    cJSON *o = cJSON_CreateObject();
-    cJSON *results = cJSON_AddArrayToObject(o, "results");
+    cJSON *results = cJSON_CreateArray();
     for (int i = 0; i < n; i++) {
         cJSON_AddItemToArray(results, admin_user_json(&users[i], c->req->base_url, seen));
         user_free(&users[i]);
     }
-    cJSON_AddNumberToObject(o, "count", (double)strtoll(PQgetvalue(count, 0, 0), NULL, 10));
-    cJSON_AddNumberToObject(o, "page", (double)page);
-    cJSON_AddNumberToObject(o, "page_size", (double)page_size);
-    http_resp_json(c->resp, 200, o);
     cJSON_Delete(seen);
     free(users);
     free(names);
-    PQclear(rows);
-    PQclear(count);
+    return results;
+}
+
+static void users_list(call_t *c)
+{
+    const char *active, *staff, *super, *sort;
+    bool has_after, has_before;
+    int64_t after_us = 0, before_us = 0;
+    admin_page_t page;
+    char *q = NULL;
+    const http_req_t *req = c->req;
+    http_resp_t *resp = c->resp;
+    if (!admin_query_bool(req, resp, "is_active", &active) ||
+        !admin_query_bool(req, resp, "is_staff", &staff) ||
+        !admin_query_bool(req, resp, "is_superuser", &super) ||
+        !admin_query_time(req, resp, "joined_after", &has_after, &after_us) ||
+        !admin_query_time(req, resp, "joined_before", &has_before, &before_us) ||
+        !admin_query_enum(req, resp, "sort", USER_SORTS, &sort) ||
+        !admin_query_page(req, resp, PAGE_MAX, &page) || !admin_query_text(req, resp, "q", &q))
+        return;
+    int order = 1;
+    for (int i = 0; sort && USER_SORTS[i]; i++)
+        if (strcmp(sort, USER_SORTS[i]) == 0)
+            order = i;
+    char after[24], before[24];
+    snprintf(after, sizeof after, "%lld", (long long)after_us);
+    snprintf(before, sizeof before, "%lld", (long long)before_us);
+    const char *filter[] = {q, active, staff, super, has_after ? after : NULL, has_before ? before : NULL};
+    char sql[2048];
+    snprintf(sql, sizeof sql, "SELECT " USER_COLUMNS USERS_WHERE " ORDER BY %s LIMIT $7 OFFSET $8",
+             USER_ORDER[order]);
+    admin_list_answer(resp, sql, "SELECT count(*)" USERS_WHERE, filter, 6, &page, users_json, c);
+    free(q);
 }
 
 /* ---------------------------------------------------------------- create */
@@ -431,7 +311,7 @@ static void users_create(call_t *c)
         }
     }
     if (errors->child) {
-        reply_errors(c, errors, code);
+        http_errors(c, 400, code, errors);
         errors = NULL;
         goto done;
     }
@@ -444,7 +324,7 @@ static void users_create(call_t *c)
     admin_status_t st = admin_create_user(&actor, norm, hash, email ? email : "", &u);
     if (st == ADMIN_NAME_TAKEN) {
         add_error(errors, "username", USERNAME_MSG_TAKEN);
-        reply_errors(c, errors, "username_taken");
+        http_errors(c, 400, "username_taken", errors);
         errors = NULL;
         goto done;
     }
@@ -483,6 +363,7 @@ void h_admin_users(call_t *c)
 static void publish_changes(call_t *c, const admin_result_t *r)
 {
     const user_t *b = &r->before, *a = &r->after;
+    c->resp->forget_user = b->id; /* this gateway, before the admin sees the answer */
     if (r->deactivated)
         events_session_revoked(c->app->bus, b->id, NULL, "deactivated");
     if (!a->username)
@@ -491,6 +372,8 @@ static void publish_changes(call_t *c, const admin_result_t *r)
     if (renamed || strcmp(b->avatar, a->avatar) != 0 || b->is_staff != a->is_staff ||
         b->is_superuser != a->is_superuser)
         events_user_updated(c->app->bus, a->id, a->username, a->avatar, renamed ? b->username : NULL);
+    else if (strcmp(b->email, a->email) != 0 || strcmp(b->bio, a->bio) != 0)
+        events_profile_updated(c->app->bus, a->id);
 }
 
 static bool read_patch_fields(call_t *c, cJSON *o, admin_patch_t *p);
@@ -575,7 +458,7 @@ static bool read_patch_fields(call_t *c, cJSON *o, admin_patch_t *p)
     }
     cJSON_Delete(o);
     if (errors->child) {
-        reply_errors(c, errors, "validation_failed");
+        http_errors(c, 400, "validation_failed", errors);
         return false;
     }
     cJSON_Delete(errors);
@@ -600,7 +483,7 @@ static void user_patch(call_t *c, int64_t id)
     if (st == ADMIN_NAME_TAKEN) {
         cJSON *errors = cJSON_CreateObject();
         add_error(errors, "username", USERNAME_MSG_TAKEN);
-        reply_errors(c, errors, "username_taken");
+        http_errors(c, 400, "username_taken", errors);
         goto done;
     }
     if (st != ADMIN_OK) {
@@ -627,6 +510,7 @@ static void user_delete(call_t *c, int64_t id)
     }
     log_info("admin: %s deleted account %lld", c->user.username, (long long)id);
     events_session_revoked(c->app->bus, id, NULL, "deleted");
+    c->resp->forget_user = id;
     events_user_deleted(c->app->bus, id, r.before.username);
     reply_ok(c);
     admin_result_free(&r);
@@ -696,7 +580,7 @@ void h_admin_password(call_t *c)
         }
     }
     if (errors->child) {
-        reply_errors(c, errors, code);
+        http_errors(c, 400, code, errors);
         errors = NULL;
         goto done;
     }
@@ -717,6 +601,7 @@ void h_admin_password(call_t *c)
     } else {
         events_session_revoked(c->app->bus, id, NULL, "password_changed");
     }
+    c->resp->forget_user = id;
     reply_ok(c);
 done:
     cJSON_Delete(errors);
@@ -740,16 +625,7 @@ void h_admin_avatar(call_t *c)
         return;
     body_parse(c->req, c->app->cfg.upload_max_bytes, &b);
     if (b.status == BODY_FILE_TOO_LARGE) {
-        char msg[128];
-        snprintf(msg, sizeof msg, "Файл слишком большой (не более %zu МБ).",
-                 c->app->cfg.upload_max_bytes / (1024 * 1024));
-        errors = cJSON_CreateObject();
-        add_error(errors, "image", msg);
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddItemToObject(o, "errors", errors);
-        cJSON_AddStringToObject(o, "code", "file_too_large");
-        http_resp_json(c->resp, 413, o);
-        errors = NULL;
+        http_file_too_large(c);
         goto done;
     }
     if (!body_usable(c, &b))
@@ -758,12 +634,12 @@ void h_admin_avatar(call_t *c)
     const multipart_part_t *f = body_file(&b, "image");
     if (!f || !f->filename[0]) {
         add_error(errors, "image", "Обязательное поле.");
-        reply_errors(c, errors, "validation_failed");
+        http_errors(c, 400, "validation_failed", errors);
         errors = NULL;
         goto done;
     }
     if (!http_image_field(c, f, errors, &img)) {
-        reply_errors(c, errors, "validation_failed");
+        http_errors(c, 400, "validation_failed", errors);
         errors = NULL;
         goto done;
     }
@@ -785,48 +661,8 @@ done:
 
 /* ---------------------------------------------------------------- audit */
 
-static const char *const AUDIT_ACTIONS[] = {"create", "update", "delete", "password", "bulk_delete", NULL};
-static const char *const AUDIT_TYPES[] = {"user", "room", "message", NULL};
-
 void h_admin_audit(call_t *c)
 {
-    audit_filter_t f = {0};
-    long limit = 0, object_id = 0;
-    char *actor = NULL;
-    if (!gate(c))
-        return;
-    char *oid = query_param(c, "object_id");
-    f.has_object_id = oid != NULL;
-    free(oid);
-    if (!enum_param(c, "object_type", AUDIT_TYPES, &f.object_type) ||
-        !enum_param(c, "action", AUDIT_ACTIONS, &f.action) ||
-        !int_param(c, "object_id", 0, 1, 0x7fffffffffffffffL, &object_id) ||
-        !time_param(c, "since", &f.has_since, &f.since_us) || !time_param(c, "until", &f.has_until, &f.until_us) ||
-        !time_param(c, "before", &f.has_before, &f.before_us) ||
-        !int_param(c, "limit", PAGE_SIZE_DEFAULT, 1, PAGE_SIZE_MAX, &limit))
-        return;
-    actor = query_param(c, "actor");
-    if (actor && !text_valid_utf8(actor, strlen(actor))) {
-        free(actor);
-        invalid_filter(c, "actor", "Некорректная кодировка текста");
-        return;
-    }
-    f.actor = actor;
-    f.object_id = object_id;
-    f.limit = (int)limit;
-    cJSON *results = NULL;
-    char next[AUDIT_AT_LEN];
-    if (!audit_log_query("auth", &f, &results, next)) {
-        free(actor);
-        http_unavailable(c);
-        return;
-    }
-    free(actor);
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddItemToObject(o, "results", results);
-    if (next[0])
-        cJSON_AddStringToObject(o, "nextBefore", next);
-    else
-        cJSON_AddNullToObject(o, "nextBefore");
-    http_resp_json(c->resp, 200, o);
+    if (gate(c))
+        admin_query_audit("auth", c->req, c->resp);
 }

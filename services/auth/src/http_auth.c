@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "body.h"
-#include "cookie.h"
+#include "echo/cookie.h"
 #include "echo/csrf.h"
 #include "echo/db.h"
 #include "echo/log.h"
@@ -103,7 +103,9 @@ static int log_in(call_t *c, const user_t *u)
         return -1;
     if (c->session == SESSION_FOUND) /* the replaced id stops resolving */
         events_session_revoked(c->app->bus, c->user.id, c->cookie_hash, "login");
-    cookie_set_session(c->resp, sid, c->app->cfg.session_cookie_secure, c->now);
+    char line[COOKIE_VALUE_MAX];
+    cookie_session(line, sizeof line, sid, c->app->cfg.session_cookie_secure, c->now);
+    http_resp_header(c->resp, "Set-Cookie", line);
     c->session_cookie_written = true;
     return http_issue_csrf(c, secret);
 }
@@ -197,7 +199,7 @@ void h_logout(call_t *c)
         if (r)
             PQclear(r);
         events_session_revoked(c->app->bus, c->user.id, c->cookie_hash, "logout");
-        cookie_expire_session(c->resp);
+        http_resp_header(c->resp, "Set-Cookie", COOKIE_SESSION_EXPIRED);
         c->session_cookie_written = true;
     }
     cJSON *o = cJSON_CreateObject();

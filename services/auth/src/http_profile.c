@@ -230,24 +230,13 @@ static void profile_post(call_t *c)
     cJSON *errors = cJSON_CreateObject();
     body_parse(c->req, c->app->cfg.upload_max_bytes, &b);
     if (b.status == BODY_FILE_TOO_LARGE) {
-        char msg[128];
-        snprintf(msg, sizeof msg, "Файл слишком большой (не более %zu МБ).",
-                 c->app->cfg.upload_max_bytes / (1024 * 1024));
-        add_error(errors, "image", msg);
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddItemToObject(o, "errors", errors);
-        cJSON_AddStringToObject(o, "code", "file_too_large");
-        http_resp_json(c->resp, 413, o);
-        errors = NULL;
+        http_file_too_large(c);
         goto done;
     }
     if (b.status == BODY_FIELDS_TOO_LARGE || b.status == BODY_MALFORMED || b.status == BODY_NOT_OBJECT) {
         add_error(errors, "body", b.status == BODY_FIELDS_TOO_LARGE ? "Слишком большое тело запроса"
                                                                    : "Неверное тело запроса");
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddItemToObject(o, "errors", errors);
-        cJSON_AddStringToObject(o, "code", "invalid_body");
-        http_resp_json(c->resp, 400, o);
+        http_errors(c, 400, "invalid_body", errors);
         errors = NULL;
         goto done;
     }
@@ -300,10 +289,7 @@ static void profile_post(call_t *c)
         have_img = http_image_field(c, f, errors, &img);
 
     if (errors->child) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddItemToObject(o, "errors", errors);
-        cJSON_AddStringToObject(o, "code", "validation_failed");
-        http_resp_json(c->resp, 400, o);
+        http_errors(c, 400, "validation_failed", errors);
         errors = NULL;
         goto done;
     }
@@ -312,10 +298,7 @@ static void profile_post(call_t *c)
                                             &old_name, &old_avatar);
     if (ps == PROFILE_NAME_TAKEN) {
         add_error(errors, "username", USERNAME_MSG_TAKEN);
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddItemToObject(o, "errors", errors);
-        cJSON_AddStringToObject(o, "code", "validation_failed");
-        http_resp_json(c->resp, 400, o);
+        http_errors(c, 400, "validation_failed", errors);
         errors = NULL;
         goto done;
     }
@@ -328,6 +311,9 @@ static void profile_post(call_t *c)
     if (renamed || new_avatar)
         events_user_updated(c->app->bus, c->user.id, norm, have_img ? img.name : old_avatar,
                             renamed ? old_name : NULL);
+    else /* email or bio may have changed: the gateways show them on session/ */
+        events_profile_updated(c->app->bus, c->user.id);
+    c->resp->forget_user = c->user.id;
     reply_own(c);
 done:
     cJSON_Delete(errors);

@@ -1,6 +1,8 @@
 /* echochat.auth.session.resolve: the gateway's hot path. One SHA-256 and
  * one indexed statement per call; served by its own workers so logins,
- * which spend ~20 ms hashing, never queue in front of it. */
+ * which spend ~20 ms hashing, never queue in front of it. The answer also
+ * carries the own-profile fields ("profile"), so the gateway can answer
+ * GET /api/auth/session/ from its cache without asking auth again. */
 #include "resolve.h"
 
 #include <stdlib.h>
@@ -12,6 +14,7 @@
 #include "echo/log.h"
 #include "echo/subjects.h"
 #include "session.h"
+#include "user.h"
 
 static void reply(bus_t *bus, natsMsg *msg, cJSON *o)
 {
@@ -30,7 +33,8 @@ static void on_resolve(bus_t *bus, natsMsg *msg, void *ctx)
     const char *sid = json_str(req, "session_id");
     cJSON *o = cJSON_CreateObject();
     session_user_t u;
-    session_status_t st = sid ? session_resolve(sid, &u, NULL, NULL) : SESSION_NONE;
+    user_t account = {0};
+    session_status_t st = sid ? session_resolve(sid, &u, NULL, &account) : SESSION_NONE;
     if (st == SESSION_ERROR) {
         /* Not "guest": a database outage must not look like a logout. */
         cJSON_AddStringToObject(o, "error", "unavailable");
@@ -41,11 +45,16 @@ static void on_resolve(bus_t *bus, natsMsg *msg, void *ctx)
         cJSON_AddBoolToObject(user, "is_staff", u.is_staff);
         cJSON_AddBoolToObject(user, "is_superuser", u.is_superuser);
         cJSON_AddStringToObject(user, "avatar", u.avatar);
+        cJSON *profile = cJSON_AddObjectToObject(o, "profile");
+        cJSON_AddStringToObject(profile, "email", account.email);
+        cJSON_AddStringToObject(profile, "bio", account.bio);
+        cJSON_AddNumberToObject(profile, "date_joined_us", (double)account.date_joined_us);
         cJSON_AddNumberToObject(o, "expires_at", (double)u.expires_at);
     } else {
         cJSON_AddNullToObject(o, "user");
     }
     reply(bus, msg, o);
+    user_free(&account);
     cJSON_Delete(req);
 }
 

@@ -4,10 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "auth.h"
 #include "echo/db.h"
+#include "echo/user_view.h"
 #include "media.h"
 
 static char *dup_value(PGresult *r, int row, int col)
@@ -88,79 +88,28 @@ user_status_t user_create(const char *username, const char *password_hash, bool 
     return user_by_id(id, out);
 }
 
-void user_format_time(int64_t us, char *out, size_t n)
+/* The shared views (common/src/user_view.c) over an account row. */
+static user_view_t view_of(const user_t *u)
 {
-    time_t secs = (time_t)(us / 1000000);
-    long frac = (long)(us % 1000000);
-    if (frac < 0) {
-        frac += 1000000;
-        secs--;
-    }
-    struct tm tm;
-    gmtime_r(&secs, &tm);
-    char base[32];
-    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (frac)
-        snprintf(out, n, "%s.%06ld+00:00", base, frac);
-    else
-        snprintf(out, n, "%s+00:00", base);
-}
-
-/* Python's urllib.parse.quote with safe "/": unreserved characters and "/"
- * stay, everything else is %XX. */
-char *user_media_url(const char *base_url, const char *name)
-{
-    size_t blen = strlen(base_url), nlen = strlen(name);
-    char *out = malloc(blen + 7 + 3 * nlen + 1);
-    if (!out)
-        abort();
-    memcpy(out, base_url, blen);
-    memcpy(out + blen, "/media/", 7);
-    size_t o = blen + 7;
-    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
-        unsigned char c = *p;
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-            strchr("_.-~/", c)) {
-            out[o++] = (char)c;
-        } else {
-            o += (size_t)sprintf(out + o, "%%%02X", c);
-        }
-    }
-    out[o] = '\0';
-    return out;
-}
-
-static cJSON *user_json(const user_t *u, const char *base_url, bool own)
-{
-    char joined[48];
-    user_format_time(u->date_joined_us, joined, sizeof joined);
-    char *url = user_media_url(base_url ? base_url : "", u->avatar);
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "username", u->username);
-    cJSON_AddStringToObject(o, "email", own ? u->email : "");
-    cJSON_AddStringToObject(o, "profileImage", url);
-    cJSON_AddStringToObject(o, "bio", u->bio);
-    cJSON_AddStringToObject(o, "registeredAt", joined);
-    if (own) {
-        cJSON_AddBoolToObject(o, "is_staff", u->is_staff);
-        cJSON_AddBoolToObject(o, "is_superuser", u->is_superuser);
-    } else {
-        /* Presence owns "last seen" (filled in by the caller); the key is
-         * always present so clients can rely on it. */
-        cJSON_AddNullToObject(o, "lastSeen");
-    }
-    free(url);
-    return o;
+    return (user_view_t){.username = u->username,
+                         .email = u->email,
+                         .avatar = u->avatar,
+                         .bio = u->bio,
+                         .date_joined_us = u->date_joined_us,
+                         .is_staff = u->is_staff,
+                         .is_superuser = u->is_superuser};
 }
 
 cJSON *user_json_own(const user_t *u, const char *base_url)
 {
-    return user_json(u, base_url, true);
+    user_view_t v = view_of(u);
+    return user_view_own(&v, base_url);
 }
 
 cJSON *user_json_public(const user_t *u, const char *base_url)
 {
-    return user_json(u, base_url, false);
+    user_view_t v = view_of(u);
+    return user_view_public(&v, base_url);
 }
 
 profile_status_t user_save_profile(int64_t id, const char *username, const char *email, const char *bio,

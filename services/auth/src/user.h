@@ -46,12 +46,8 @@ void user_free(user_t *u);
 user_status_t user_create(const char *username, const char *password_hash, bool staff, bool superuser,
                           const char *email, user_t *out);
 
-/* "2026-11-25T10:13:57.123456+00:00"; the fraction is left out when zero. */
-void user_format_time(int64_t us, char *out, size_t n);
-/* Absolute media URL: base_url + "/media/" + percent-encoded name. */
-char *user_media_url(const char *base_url, const char *name);
-
-/* The User object (own view: email and, P3, is_staff/is_superuser). */
+/* The User object (own view: email and, P3, is_staff/is_superuser), built by
+ * common/src/user_view.c like the gateway's session/ answer. */
 cJSON *user_json_own(const user_t *u, const char *base_url);
 /* Public profile (api.md §4.10): email always "". */
 cJSON *user_json_public(const user_t *u, const char *base_url);

@@ -7,7 +7,6 @@
 
 #include <cmocka.h>
 
-#include "cookie.h"
 #include "session.h"
 
 static void test_ids(void **state)
@@ -31,27 +30,11 @@ static void test_hash(void **state)
     assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
-static void test_cookies(void **state)
-{
-    http_resp_t r = {0};
-    cookie_set_session(&r, "s", true, 0);
-    cookie_set_csrf(&r, "c", false, 0);
-    cookie_expire_session(&r);
-    assert_string_equal(r.headers[0], "Set-Cookie: sessionid=s; expires=Thu, 15 Jan 1970 00:00:00 GMT; "
-                                      "HttpOnly; Max-Age=1209600; Path=/; SameSite=Lax; Secure");
-    assert_string_equal(r.headers[1], "Set-Cookie: csrftoken=c; expires=Thu, 31 Dec 1970 00:00:00 GMT; "
-                                      "Max-Age=31449600; Path=/; SameSite=Lax");
-    assert_string_equal(r.headers[2], "Set-Cookie: sessionid=\"\"; expires=Thu, 01 Jan 1970 00:00:00 GMT; "
-                                      "Max-Age=0; Path=/; SameSite=Lax");
-    http_resp_free(&r);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ids),
         cmocka_unit_test(test_hash),
-        cmocka_unit_test(test_cookies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,12 +6,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <libpq-fe.h>
+
 #include "chat.h"
+#include "echo/admin_query.h"
 #include "echo/http_route.h"
 
-#define ADMIN_PAGE_SIZE_DEFAULT 50
-#define ADMIN_PAGE_SIZE_MAX 200
 #define ADMIN_LABEL_MAX 50
+/* The last list page chat accepts (auth stops at 1000000: each answers as
+ * it always has). */
+#define ADMIN_PAGE_MAX 1000000000
 
 /* The acting staff user (from Http-User). */
 typedef struct {
@@ -25,31 +29,21 @@ extern bus_t *g_admin_bus;
 
 /* 401 for guests, 403 for non-staff; true when the caller may go on. */
 bool admin_gate(http_req_t *req, http_resp_t *resp, admin_actor_t *actor);
-/* The <id> segment as a positive integer; 404 not_found otherwise. */
-bool admin_path_id(http_req_t *req, http_resp_t *resp, int64_t *id);
+/* The <id> segment as a positive integer, written back in canonical decimal
+ * (the SQL parameter); 404 not_found otherwise. */
+#define ADMIN_ID_LEN 24
+bool admin_path_id(http_req_t *req, http_resp_t *resp, char id[ADMIN_ID_LEN]);
 void admin_not_found(http_resp_t *resp);
 void admin_unavailable(http_resp_t *resp);
-
-/* Query parameters: an empty value counts as absent. Each replies 400
- * invalid_filter naming the parameter and returns false on a bad value. */
-char *admin_query(http_req_t *req, const char *key);
-bool admin_int_param(http_req_t *req, http_resp_t *resp, const char *key, int64_t def,
-                     int64_t min, int64_t max, int64_t *out);
-bool admin_time_param(http_req_t *req, http_resp_t *resp, const char *key, bool *has,
-                      int64_t *us);
-bool admin_text_param(http_req_t *req, http_resp_t *resp, const char *key, char **out);
-bool admin_enum_param(http_req_t *req, http_resp_t *resp, const char *key,
-                      const char *const *allowed, const char **out);
-void admin_invalid_filter(http_resp_t *resp, const char *param, const char *why);
+/* Answers the one row sql ($1 = id) selects as to_json makes it, with
+ * status; 404 when there is none, 503 when the database does not answer. */
+void admin_reply_row(http_resp_t *resp, const char *sql, const char *id, int status,
+                     cJSON *(*to_json)(PGresult *r, int row));
 
 /* The JSON object body; 400 invalid_body otherwise. */
 cJSON *admin_body(http_req_t *req, http_resp_t *resp);
 /* 400 {"errors": {field: [text]}, "code": "validation_failed"}. */
 void admin_field_error(http_resp_t *resp, const char *field, const char *text);
-
-/* Lists: {"results": [...], "count", "page", "page_size"} */
-void admin_page_reply(http_resp_t *resp, cJSON *results, int64_t count, int64_t page,
-                      int64_t page_size);
 
 /* Message filters shared by the list and the bulk delete. */
 typedef struct {

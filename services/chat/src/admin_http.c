@@ -1,5 +1,6 @@
 /* Shared plumbing of chat's admin API (docs/admin-api.md): the staff check,
- * ids, query filters, JSON bodies, list pages, and GET /api/admin/audit/.
+ * ids, single-row answers, JSON bodies and errors, and GET /api/admin/audit/ (query parameters
+ * and list pages are common/admin_query's, shared with auth).
  * Runs on echochat.chat.http worker threads. */
 #include <inttypes.h>
 #include <stdio.h>
@@ -7,9 +8,9 @@
 #include <string.h>
 
 #include "admin.h"
-#include "echo/isotime.h"
+#include "echo/admin_query.h"
+#include "echo/db.h"
 #include "echo/json.h"
-#include "echo/text.h"
 
 const chat_config_t *g_admin_cfg;
 bus_t *g_admin_bus;
@@ -41,7 +42,7 @@ void admin_unavailable(http_resp_t *resp)
     http_resp_error(resp, 503, "unavailable", "Сервис временно недоступен, попробуйте позже");
 }
 
-bool admin_path_id(http_req_t *req, http_resp_t *resp, int64_t *id)
+bool admin_path_id(http_req_t *req, http_resp_t *resp, char id[ADMIN_ID_LEN])
 {
     const char *s = req->params[0];
     int64_t v = 0;
@@ -54,102 +55,22 @@ bool admin_path_id(http_req_t *req, http_resp_t *resp, int64_t *id)
         admin_not_found(resp);
         return false;
     }
-    *id = v;
+    snprintf(id, ADMIN_ID_LEN, "%" PRId64, v);
     return true;
 }
 
-char *admin_query(http_req_t *req, const char *key)
+void admin_reply_row(http_resp_t *resp, const char *sql, const char *id, int status,
+                     cJSON *(*to_json)(PGresult *r, int row))
 {
-    char *v = http_form_get(req->query, strlen(req->query), key);
-    if (v && !*v) {
-        free(v);
-        return NULL;
-    }
-    return v;
-}
-
-void admin_invalid_filter(http_resp_t *resp, const char *param, const char *why)
-{
-    char text[160];
-    snprintf(text, sizeof text, "Неверное значение параметра %s", param);
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "error", text);
-    cJSON_AddItemToArray(cJSON_AddArrayToObject(cJSON_AddObjectToObject(o, "errors"), param),
-                         cJSON_CreateString(why));
-    cJSON_AddStringToObject(o, "code", "invalid_filter");
-    cJSON_AddStringToObject(o, "param", param);
-    http_resp_json(resp, 400, o);
-}
-
-bool admin_int_param(http_req_t *req, http_resp_t *resp, const char *key, int64_t def,
-                     int64_t min, int64_t max, int64_t *out)
-{
-    char *v = admin_query(req, key);
-    *out = def;
-    if (!v)
-        return true;
-    int64_t n = 0;
-    bool ok = *v != '\0' && strlen(v) <= 18;
-    for (const char *p = v; ok && *p; p++) {
-        ok = *p >= '0' && *p <= '9';
-        n = n * 10 + (*p - '0');
-    }
-    free(v);
-    if (!ok || n < min || n > max) {
-        char why[96];
-        snprintf(why, sizeof why, "Ожидается целое число от %" PRId64 " до %" PRId64, min, max);
-        admin_invalid_filter(resp, key, why);
-        return false;
-    }
-    *out = n;
-    return true;
-}
-
-bool admin_time_param(http_req_t *req, http_resp_t *resp, const char *key, bool *has,
-                      int64_t *us)
-{
-    char *v = admin_query(req, key);
-    *has = false;
-    if (!v)
-        return true;
-    *has = isotime_parse(v, us);
-    free(v);
-    if (!*has) {
-        admin_invalid_filter(resp, key,
-                             "Ожидается дата ISO-8601 (YYYY-MM-DD или YYYY-MM-DDTHH:MM:SS±HH:MM)");
-        return false;
-    }
-    return true;
-}
-
-bool admin_text_param(http_req_t *req, http_resp_t *resp, const char *key, char **out)
-{
-    *out = admin_query(req, key);
-    if (*out && !text_valid_utf8(*out, strlen(*out))) {
-        free(*out);
-        *out = NULL;
-        admin_invalid_filter(resp, key, "Некорректная кодировка текста");
-        return false;
-    }
-    return true;
-}
-
-bool admin_enum_param(http_req_t *req, http_resp_t *resp, const char *key,
-                      const char *const *allowed, const char **out)
-{
-    char *v = admin_query(req, key);
-    *out = NULL;
-    if (!v)
-        return true;
-    for (const char *const *a = allowed; *a; a++)
-        if (strcmp(v, *a) == 0)
-            *out = *a;
-    free(v);
-    if (!*out) {
-        admin_invalid_filter(resp, key, "Недопустимое значение");
-        return false;
-    }
-    return true;
+    const char *params[] = {id};
+    PGresult *r = db_query(sql, 1, params);
+    if (!r)
+        admin_unavailable(resp);
+    else if (PQntuples(r) == 0)
+        admin_not_found(resp);
+    else
+        http_resp_json(resp, status, to_json(r, 0));
+    PQclear(r);
 }
 
 cJSON *admin_body(http_req_t *req, http_resp_t *resp)
@@ -181,17 +102,6 @@ void admin_field_error(http_resp_t *resp, const char *field, const char *text)
     http_resp_json(resp, 400, o);
 }
 
-void admin_page_reply(http_resp_t *resp, cJSON *results, int64_t count, int64_t page,
-                      int64_t page_size)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddItemToObject(o, "results", results);
-    cJSON_AddNumberToObject(o, "count", (double)count);
-    cJSON_AddNumberToObject(o, "page", (double)page);
-    cJSON_AddNumberToObject(o, "page_size", (double)page_size);
-    http_resp_json(resp, 200, o);
-}
-
 void admin_msg_filter_free(admin_msg_filter_t *f)
 {
     free(f->room);
@@ -200,48 +110,10 @@ void admin_msg_filter_free(admin_msg_filter_t *f)
     memset(f, 0, sizeof *f);
 }
 
-static const char *const AUDIT_ACTIONS[] = {"create", "update", "delete", "password",
-                                            "bulk_delete", NULL};
-static const char *const AUDIT_TYPES[] = {"user", "room", "message", NULL};
-
-/* GET /api/admin/audit/: chat's half of the audit log, same filters as auth's. */
+/* GET /api/admin/audit/: chat's half of the audit log, read as auth reads its own. */
 void admin_audit(http_req_t *req, http_resp_t *resp, void *ctx)
 {
     admin_actor_t actor;
-    audit_filter_t f = {0};
-    int64_t limit, object_id;
-    char *who = NULL;
-    if (!admin_gate(req, resp, &actor))
-        return;
-    char *oid = admin_query(req, "object_id");
-    f.has_object_id = oid != NULL;
-    free(oid);
-    if (!admin_enum_param(req, resp, "object_type", AUDIT_TYPES, &f.object_type) ||
-        !admin_enum_param(req, resp, "action", AUDIT_ACTIONS, &f.action) ||
-        !admin_int_param(req, resp, "object_id", 0, 1, INT64_MAX, &object_id) ||
-        !admin_time_param(req, resp, "since", &f.has_since, &f.since_us) ||
-        !admin_time_param(req, resp, "until", &f.has_until, &f.until_us) ||
-        !admin_time_param(req, resp, "before", &f.has_before, &f.before_us) ||
-        !admin_int_param(req, resp, "limit", ADMIN_PAGE_SIZE_DEFAULT, 1, ADMIN_PAGE_SIZE_MAX,
-                         &limit) ||
-        !admin_text_param(req, resp, "actor", &who))
-        return;
-    f.actor = who;
-    f.object_id = object_id;
-    f.limit = (int)limit;
-    cJSON *results = NULL;
-    char next[AUDIT_AT_LEN];
-    if (!audit_log_query("chat", &f, &results, next)) {
-        admin_unavailable(resp);
-        goto cleanup;
-    }
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddItemToObject(o, "results", results);
-    if (next[0])
-        cJSON_AddStringToObject(o, "nextBefore", next);
-    else
-        cJSON_AddNullToObject(o, "nextBefore");
-    http_resp_json(resp, 200, o);
-cleanup:
-    free(who);
+    if (admin_gate(req, resp, &actor))
+        admin_query_audit("chat", req, resp);
 }

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "admin.h"
+#include "echo/admin_list.h"
 #include "echo/db.h"
 #include "echo/isotime.h"
 #include "echo/json.h"
@@ -43,8 +44,8 @@ static cJSON *message_json(PGresult *r, int row)
     else
         cJSON_AddNumberToObject(o, "user_id", (double)strtoll(PQgetvalue(r, row, 3), NULL, 10));
     cJSON_AddStringToObject(o, "content", PQgetvalue(r, row, 4));
-    char ts[CHAT_TIME_LEN];
-    chat_format_time(strtoll(PQgetvalue(r, row, 5), NULL, 10), ts);
+    char ts[ISOTIME_LEN];
+    isotime_format(strtoll(PQgetvalue(r, row, 5), NULL, 10), ts, sizeof ts);
     cJSON_AddStringToObject(o, "created_at", ts);
     return o;
 }
@@ -62,6 +63,14 @@ static void filter_params(const admin_msg_filter_t *f, char since[24], char unti
     out[4] = f->q_pattern;
 }
 
+static cJSON *messages_json(PGresult *r, void *ctx)
+{
+    cJSON *list = cJSON_CreateArray();
+    for (int i = 0; i < PQntuples(r); i++)
+        cJSON_AddItemToArray(list, message_json(r, i));
+    return list;
+}
+
 /* GET /api/admin/messages/ */
 static void messages_list(http_req_t *req, http_resp_t *resp)
 {
@@ -69,52 +78,28 @@ static void messages_list(http_req_t *req, http_resp_t *resp)
     admin_msg_filter_t f = {0};
     char *q = NULL;
     const char *sort;
-    int64_t page, size;
-    PGresult *r = NULL, *c = NULL;
-    if (!admin_text_param(req, resp, "room", &f.room) ||
-        !admin_text_param(req, resp, "author", &f.author) ||
-        !admin_text_param(req, resp, "q", &q) ||
-        !admin_time_param(req, resp, "since", &f.has_since, &f.since_us) ||
-        !admin_time_param(req, resp, "until", &f.has_until, &f.until_us) ||
-        !admin_enum_param(req, resp, "sort", SORTS, &sort) ||
-        !admin_int_param(req, resp, "page", 1, 1, 1000000000, &page) ||
-        !admin_int_param(req, resp, "page_size", ADMIN_PAGE_SIZE_DEFAULT, 1, ADMIN_PAGE_SIZE_MAX,
-                         &size))
+    admin_page_t page;
+    if (!admin_query_text(req, resp, "room", &f.room) ||
+        !admin_query_text(req, resp, "author", &f.author) ||
+        !admin_query_text(req, resp, "q", &q) ||
+        !admin_query_time(req, resp, "since", &f.has_since, &f.since_us) ||
+        !admin_query_time(req, resp, "until", &f.has_until, &f.until_us) ||
+        !admin_query_enum(req, resp, "sort", SORTS, &sort) ||
+        !admin_query_page(req, resp, ADMIN_PAGE_MAX, &page))
         goto cleanup;
     f.q_pattern = q ? chat_like_pattern(q) : NULL;
-    char since[24], until[24], lim[24], off[24];
-    const char *params[7];
-    filter_params(&f, since, until, params);
-    snprintf(lim, sizeof lim, "%" PRId64, size);
-    snprintf(off, sizeof off, "%" PRId64, (page - 1) * size);
-    params[5] = lim;
-    params[6] = off;
+    char since[24], until[24];
+    const char *filter[5];
+    filter_params(&f, since, until, filter);
     bool desc = sort && sort[0] == '-';
-    r = db_query(desc ? MSG_COLS MSG_FILTER "ORDER BY m.created_at DESC, m.id DESC LIMIT $6 OFFSET $7"
-                      : MSG_COLS MSG_FILTER "ORDER BY m.created_at, m.id LIMIT $6 OFFSET $7",
-                 7, params);
-    c = r ? db_query("SELECT count(*) FROM chat.messages m " MSG_FILTER, 5, params) : NULL;
-    if (!c) {
-        admin_unavailable(resp);
-        goto cleanup;
-    }
-    cJSON *list = cJSON_CreateArray();
-    for (int i = 0; i < PQntuples(r); i++)
-        cJSON_AddItemToArray(list, message_json(r, i));
-    admin_page_reply(resp, list, strtoll(PQgetvalue(c, 0, 0), NULL, 10), page, size);
+    admin_list_answer(resp,
+                      desc ? MSG_COLS MSG_FILTER "ORDER BY m.created_at DESC, m.id DESC LIMIT $6 OFFSET $7"
+                           : MSG_COLS MSG_FILTER "ORDER BY m.created_at, m.id LIMIT $6 OFFSET $7",
+                      "SELECT count(*) FROM chat.messages m " MSG_FILTER, filter, 5, &page,
+                      messages_json, NULL);
 cleanup:
-    PQclear(r);
-    PQclear(c);
     free(q);
     admin_msg_filter_free(&f);
-}
-
-static cJSON *pair(cJSON *before, cJSON *after)
-{
-    cJSON *a = cJSON_CreateArray();
-    cJSON_AddItemToArray(a, before);
-    cJSON_AddItemToArray(a, after);
-    return a;
 }
 
 static void publish_deleted(const char *room, const char *id)
@@ -179,9 +164,9 @@ static void message_delete(http_resp_t *resp, const admin_actor_t *actor, const 
     changes = cJSON_CreateObject();
     static const char *const fields[] = {"room", "username", "user_id", "content", "created_at"};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-        cJSON_AddItemToObject(changes, fields[i],
-                              pair(cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(m, fields[i]), 1),
-                                   cJSON_CreateNull()));
+        audit_log_change(changes, fields[i],
+                         cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(m, fields[i]), 1),
+                         cJSON_CreateNull());
     cJSON_Delete(m);
     label = chat_label(PQgetvalue(r, 0, 4), ADMIN_LABEL_MAX);
     if (!audit_log_record("chat", actor->id, actor->username, "delete", "message", strtoll(id, NULL, 10), label,
@@ -286,8 +271,8 @@ static void message_patch(http_req_t *req, http_resp_t *resp, const admin_actor_
         admin_not_found(resp);
         goto cleanup;
     }
-    char tstext[CHAT_TIME_LEN];
-    chat_format_time(ts, tstext);
+    char tstext[ISOTIME_LEN];
+    isotime_format(ts, tstext, sizeof tstext);
     const char *up[] = {id, content, has_ts ? tstext : NULL};
     u = db_query("UPDATE chat.messages m SET content = coalesce($2, m.content), "
                  "created_at = coalesce($3::timestamptz, m.created_at) WHERE m.id = $1 "
@@ -304,8 +289,7 @@ static void message_patch(http_req_t *req, http_resp_t *resp, const admin_actor_
         cJSON *b = cJSON_GetObjectItemCaseSensitive(before, fields[i]);
         cJSON *a = cJSON_GetObjectItemCaseSensitive(after, fields[i]);
         if (strcmp(b->valuestring, a->valuestring) != 0)
-            cJSON_AddItemToObject(changes, fields[i],
-                                  pair(cJSON_Duplicate(b, 1), cJSON_Duplicate(a, 1)));
+            audit_log_change(changes, fields[i], cJSON_Duplicate(b, 1), cJSON_Duplicate(a, 1));
     }
     bool changed = cJSON_GetArraySize(changes) > 0;
     label = chat_label(PQgetvalue(u, 0, 4), ADMIN_LABEL_MAX);
@@ -362,7 +346,7 @@ static bool body_text(const cJSON *body, http_resp_t *resp, const char *key, cha
     if (!v || cJSON_IsNull(v))
         return true;
     if (!cJSON_IsString(v) || !text_valid_utf8(v->valuestring, strlen(v->valuestring))) {
-        admin_invalid_filter(resp, key, "Ожидается строка");
+        admin_query_invalid(resp, key, "Ожидается строка");
         return false;
     }
     if (*v->valuestring) {
@@ -385,7 +369,7 @@ static bool body_time(const cJSON *body, http_resp_t *resp, const char *key, boo
     *has = isotime_parse(s, us);
     free(s);
     if (!*has)
-        admin_invalid_filter(resp, key,
+        admin_query_invalid(resp, key,
                              "Ожидается дата ISO-8601 (YYYY-MM-DD или YYYY-MM-DDTHH:MM:SS±HH:MM)");
     return *has;
 }
@@ -470,8 +454,8 @@ static void messages_bulk_delete(http_req_t *req, http_resp_t *resp, const admin
             cJSON_AddStringToObject(filter, keys[i], v->valuestring);
     }
     changes = cJSON_CreateObject();
-    cJSON_AddItemToObject(changes, "filter", pair(cJSON_CreateNull(), filter));
-    cJSON_AddItemToObject(changes, "deleted", pair(cJSON_CreateNull(), cJSON_CreateNumber(n)));
+    audit_log_change(changes, "filter", cJSON_CreateNull(), filter);
+    audit_log_change(changes, "deleted", cJSON_CreateNull(), cJSON_CreateNumber(n));
     char label[64];
     snprintf(label, sizeof label, "%d messages", n);
     if (!audit_log_record("chat", actor->id, actor->username, "bulk_delete", "message", -1, label, changes) ||
@@ -518,24 +502,14 @@ void admin_messages_bulk_delete(http_req_t *req, http_resp_t *resp, void *ctx)
 void admin_message(http_req_t *req, http_resp_t *resp, void *ctx)
 {
     admin_actor_t actor;
-    int64_t id;
-    if (!admin_gate(req, resp, &actor) || !admin_path_id(req, resp, &id))
+    char ids[ADMIN_ID_LEN];
+    if (!admin_gate(req, resp, &actor) || !admin_path_id(req, resp, ids))
         return;
-    char ids[24];
-    snprintf(ids, sizeof ids, "%" PRId64, id);
     if (strcmp(req->method, "PATCH") == 0) {
         message_patch(req, resp, &actor, ids);
     } else if (strcmp(req->method, "DELETE") == 0) {
         message_delete(resp, &actor, ids);
     } else {
-        const char *params[] = {ids};
-        PGresult *r = db_query(MSG_COLS "WHERE m.id = $1", 1, params);
-        if (!r)
-            admin_unavailable(resp);
-        else if (PQntuples(r) == 0)
-            admin_not_found(resp);
-        else
-            http_resp_json(resp, 200, message_json(r, 0));
-        PQclear(r);
+        admin_reply_row(resp, MSG_COLS "WHERE m.id = $1", ids, 200, message_json);
     }
 }

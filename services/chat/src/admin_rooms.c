@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "admin.h"
+#include "echo/admin_list.h"
 #include "echo/db.h"
+#include "echo/isotime.h"
 #include "echo/json.h"
 #include "echo/log.h"
 #include "echo/subjects.h"
@@ -37,8 +39,8 @@ static cJSON *room_json(PGresult *r, int row)
         cJSON_AddNullToObject(o, "owner");
     else
         cJSON_AddStringToObject(o, "owner", PQgetisnull(r, row, 4) ? "" : PQgetvalue(r, row, 4));
-    char ts[CHAT_TIME_LEN];
-    chat_format_time(strtoll(PQgetvalue(r, row, 5), NULL, 10), ts);
+    char ts[ISOTIME_LEN];
+    isotime_format(strtoll(PQgetvalue(r, row, 5), NULL, 10), ts, sizeof ts);
     cJSON_AddStringToObject(o, "created_at", ts);
     cJSON_AddNumberToObject(o, "message_count", (double)strtoll(PQgetvalue(r, row, 6), NULL, 10));
     return o;
@@ -47,45 +49,30 @@ static cJSON *room_json(PGresult *r, int row)
 /* Answers the room with id as AdminRoom (status 200 or 201), 404 when gone. */
 static void reply_room(http_resp_t *resp, const char *id, int status)
 {
-    const char *params[] = {id};
-    PGresult *r = db_query(ROOM_COLS "WHERE r.id = $1", 1, params);
-    if (!r)
-        admin_unavailable(resp);
-    else if (PQntuples(r) == 0)
-        admin_not_found(resp);
-    else
-        http_resp_json(resp, status, room_json(r, 0));
-    PQclear(r);
+    admin_reply_row(resp, ROOM_COLS "WHERE r.id = $1", id, status, room_json);
+}
+
+static cJSON *rooms_json(PGresult *r, void *ctx)
+{
+    cJSON *list = cJSON_CreateArray();
+    for (int i = 0; i < PQntuples(r); i++)
+        cJSON_AddItemToArray(list, room_json(r, i));
+    return list;
 }
 
 static void rooms_list(http_req_t *req, http_resp_t *resp)
 {
     char *q = NULL, *owner = NULL, *pattern = NULL;
-    int64_t page, size;
-    PGresult *r = NULL, *c = NULL;
-    if (!admin_text_param(req, resp, "q", &q) || !admin_text_param(req, resp, "owner", &owner) ||
-        !admin_int_param(req, resp, "page", 1, 1, 1000000000, &page) ||
-        !admin_int_param(req, resp, "page_size", ADMIN_PAGE_SIZE_DEFAULT, 1, ADMIN_PAGE_SIZE_MAX,
-                         &size))
+    admin_page_t page;
+    if (!admin_query_text(req, resp, "q", &q) || !admin_query_text(req, resp, "owner", &owner) ||
+        !admin_query_page(req, resp, ADMIN_PAGE_MAX, &page))
         goto cleanup;
     pattern = q ? chat_like_pattern(q) : NULL;
-    char lim[24], off[24];
-    snprintf(lim, sizeof lim, "%" PRId64, size);
-    snprintf(off, sizeof off, "%" PRId64, (page - 1) * size);
-    const char *params[] = {pattern, owner, lim, off};
-    r = db_query(ROOM_COLS ROOM_FILTER "ORDER BY r.id LIMIT $3 OFFSET $4", 4, params);
-    c = r ? db_query("SELECT count(*) FROM chat.rooms r " ROOM_FILTER, 2, params) : NULL;
-    if (!c) {
-        admin_unavailable(resp);
-        goto cleanup;
-    }
-    cJSON *list = cJSON_CreateArray();
-    for (int i = 0; i < PQntuples(r); i++)
-        cJSON_AddItemToArray(list, room_json(r, i));
-    admin_page_reply(resp, list, strtoll(PQgetvalue(c, 0, 0), NULL, 10), page, size);
+    const char *filter[] = {pattern, owner};
+    admin_list_answer(resp, ROOM_COLS ROOM_FILTER "ORDER BY r.id LIMIT $3 OFFSET $4",
+                      "SELECT count(*) FROM chat.rooms r " ROOM_FILTER, filter, 2, &page,
+                      rooms_json, NULL);
 cleanup:
-    PQclear(r);
-    PQclear(c);
     free(q);
     free(owner);
     free(pattern);
@@ -204,14 +191,6 @@ static bool name_field(const cJSON *body, http_resp_t *resp, char **out)
     return true;
 }
 
-static cJSON *pair(cJSON *before, cJSON *after)
-{
-    cJSON *a = cJSON_CreateArray();
-    cJSON_AddItemToArray(a, before);
-    cJSON_AddItemToArray(a, after);
-    return a;
-}
-
 static cJSON *str_or_null(const char *s)
 {
     return s ? cJSON_CreateString(s) : cJSON_CreateNull();
@@ -266,9 +245,9 @@ static void rooms_create(http_req_t *req, http_resp_t *resp, const admin_actor_t
         goto cleanup;
     }
     changes = cJSON_CreateObject();
-    cJSON_AddItemToObject(changes, "slug", pair(cJSON_CreateNull(), cJSON_CreateString(slug)));
-    cJSON_AddItemToObject(changes, "name", pair(cJSON_CreateNull(), cJSON_CreateString(name)));
-    cJSON_AddItemToObject(changes, "owner", pair(cJSON_CreateNull(), str_or_null(owner_name)));
+    audit_log_change(changes, "slug", cJSON_CreateNull(), cJSON_CreateString(slug));
+    audit_log_change(changes, "name", cJSON_CreateNull(), cJSON_CreateString(name));
+    audit_log_change(changes, "owner", cJSON_CreateNull(), str_or_null(owner_name));
     int64_t id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
     if (!audit_log_record("chat", actor->id, actor->username, "create", "room", id, slug, changes) ||
         !db_commit())
@@ -322,13 +301,11 @@ static void room_patch(http_req_t *req, http_resp_t *resp, const admin_actor_t *
     }
     changes = cJSON_CreateObject();
     if (name && strcmp(name, old_name) != 0)
-        cJSON_AddItemToObject(changes, "name",
-                              pair(cJSON_CreateString(old_name), cJSON_CreateString(name)));
+        audit_log_change(changes, "name", cJSON_CreateString(old_name), cJSON_CreateString(name));
     bool owner_changed = owner_set && (had_owner != has_owner ||
                                        (has_owner && strtoll(PQgetvalue(r, 0, 2), NULL, 10) != owner_id));
     if (owner_changed)
-        cJSON_AddItemToObject(changes, "owner",
-                              pair(str_or_null(old_owner), str_or_null(owner_name)));
+        audit_log_change(changes, "owner", str_or_null(old_owner), str_or_null(owner_name));
     if (cJSON_GetArraySize(changes) > 0) {
         char oid[24];
         snprintf(oid, sizeof oid, "%" PRId64, owner_id);
@@ -367,7 +344,7 @@ cleanup:
 static void room_delete(http_req_t *req, http_resp_t *resp, const admin_actor_t *actor,
                         const char *id)
 {
-    char *confirm = admin_query(req, "confirm");
+    char *confirm = admin_query_get(req, "confirm");
     bool confirmed = confirm && strcmp(confirm, "true") == 0;
     free(confirm);
     PGresult *r = NULL, *del = NULL;
@@ -406,19 +383,18 @@ static void room_delete(http_req_t *req, http_resp_t *resp, const admin_actor_t 
         goto cleanup;
     }
     changes = cJSON_CreateObject();
-    cJSON_AddItemToObject(changes, "slug", pair(cJSON_CreateString(slug), cJSON_CreateNull()));
-    cJSON_AddItemToObject(changes, "name",
-                          pair(cJSON_CreateString(PQgetvalue(row, 0, 0)), cJSON_CreateNull()));
-    cJSON_AddItemToObject(changes, "owner",
-                          pair(str_or_null(PQgetisnull(row, 0, 1) ? NULL : PQgetvalue(row, 0, 2)),
-                               cJSON_CreateNull()));
+    audit_log_change(changes, "slug", cJSON_CreateString(slug), cJSON_CreateNull());
+    audit_log_change(changes, "name", cJSON_CreateString(PQgetvalue(row, 0, 0)),
+                     cJSON_CreateNull());
+    audit_log_change(changes, "owner",
+                     str_or_null(PQgetisnull(row, 0, 1) ? NULL : PQgetvalue(row, 0, 2)),
+                     cJSON_CreateNull());
     PQclear(row);
     del = db_query("DELETE FROM chat.messages WHERE room = $1 RETURNING id", 1, rooms);
     if (!del)
         goto unavailable;
     int n = PQntuples(del);
-    cJSON_AddItemToObject(changes, "message_count",
-                          pair(cJSON_CreateNumber(n), cJSON_CreateNumber(0)));
+    audit_log_change(changes, "message_count", cJSON_CreateNumber(n), cJSON_CreateNumber(0));
     if (!audit_log_record("chat", actor->id, actor->username, "delete", "room", strtoll(id, NULL, 10), slug,
                       changes) ||
         !db_commit())
@@ -461,11 +437,9 @@ void admin_rooms_list(http_req_t *req, http_resp_t *resp, void *ctx)
 void admin_room(http_req_t *req, http_resp_t *resp, void *ctx)
 {
     admin_actor_t actor;
-    int64_t id;
-    if (!admin_gate(req, resp, &actor) || !admin_path_id(req, resp, &id))
+    char ids[ADMIN_ID_LEN];
+    if (!admin_gate(req, resp, &actor) || !admin_path_id(req, resp, ids))
         return;
-    char ids[24];
-    snprintf(ids, sizeof ids, "%" PRId64, id);
     if (strcmp(req->method, "PATCH") == 0)
         room_patch(req, resp, &actor, ids);
     else if (strcmp(req->method, "DELETE") == 0)

@@ -40,9 +40,6 @@ bool chat_slug_matches(const regex_t *re, const char *slug, size_t len);
 bool chat_room_name_allowed(const chat_config_t *cfg, const char *room, size_t len);
 
 /* chat_format.c: pure formatting and parsing rules (unit-tested). */
-#define CHAT_TIME_LEN 40
-/* api.md §0: YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00 from microseconds since the epoch. */
-void chat_format_time(int64_t epoch_us, char out[CHAT_TIME_LEN]);
 /* History profilePic (api.md §5.1): base + "/media/" + percent-encoded path;
  * default.jpg when the avatar is unknown; absolute http(s) values unchanged. Heap. */
 char *chat_history_avatar_url(const char *base_url, const char *avatar);

@@ -1,31 +1,12 @@
-/* Pure rules of the chat contract: timestamps, avatar URLs, history paging
- * parameters and message text checks. No I/O, so all of it is unit-tested. */
-#include <stdio.h>
+/* Pure rules of the chat contract: avatar URLs, history paging parameters
+ * and message text checks (timestamps are common/isotime's). No I/O, so all
+ * of it is unit-tested. */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "chat.h"
 #include "echo/http_route.h"
 #include "echo/text.h"
-
-void chat_format_time(int64_t epoch_us, char out[CHAT_TIME_LEN])
-{
-    /* Floor division so timestamps before 1970 (admin-editable) stay right. */
-    int64_t secs = epoch_us / 1000000, us = epoch_us % 1000000;
-    if (us < 0) {
-        us += 1000000;
-        secs -= 1;
-    }
-    time_t t = (time_t)secs;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    int n = (int)strftime(out, CHAT_TIME_LEN, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (us)
-        snprintf(out + n, (size_t)(CHAT_TIME_LEN - n), ".%06ld+00:00", (long)us);
-    else
-        snprintf(out + n, (size_t)(CHAT_TIME_LEN - n), "+00:00");
-}
 
 static bool is_absolute_url(const char *s)
 {

@@ -11,6 +11,7 @@
 #include "chat.h"
 #include "echo/db_stmt.h"
 #include "echo/http_route.h"
+#include "echo/isotime.h"
 #include "echo/log.h"
 #include "echo/subjects.h"
 
@@ -157,8 +158,8 @@ static cJSON *message_json(PGresult *res, int row, const char *base_url)
                                                                            : PQgetvalue(res, row, 2));
     cJSON_AddStringToObject(m, "profilePic", pic);
     free(pic);
-    char ts[CHAT_TIME_LEN];
-    chat_format_time(strtoll(PQgetvalue(res, row, 4), NULL, 10), ts);
+    char ts[ISOTIME_LEN];
+    isotime_format(strtoll(PQgetvalue(res, row, 4), NULL, 10), ts, sizeof ts);
     cJSON_AddStringToObject(m, "createdAt", ts);
     return m;
 }

@@ -28,6 +28,7 @@
 #include "chat.h"
 #include "echo/db.h"
 #include "echo/db_stmt.h"
+#include "echo/isotime.h"
 #include "echo/json.h"
 #include "echo/log.h"
 #include "echo/metrics.h"
@@ -145,8 +146,8 @@ static cJSON *frame_new(const char *content, const char *username, const char *a
     free(pic);
     cJSON_AddStringToObject(f, "room", room);
     cJSON_AddNumberToObject(f, "id", (double)strtoll(id, NULL, 10));
-    char ts[CHAT_TIME_LEN];
-    chat_format_time(strtoll(epoch_us, NULL, 10), ts);
+    char ts[ISOTIME_LEN];
+    isotime_format(strtoll(epoch_us, NULL, 10), ts, sizeof ts);
     cJSON_AddStringToObject(f, "createdAt", ts);
     if (client_id)
         cJSON_AddStringToObject(f, "client_id", client_id);

@@ -1,4 +1,4 @@
-/* Timestamps (api.md §0), avatar URLs (§5.1) and history paging (4.13, P8). */
+/* Avatar URLs (api.md §5.1) and history paging (4.13, P8). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,24 +8,6 @@
 #include <cmocka.h>
 
 #include "chat.h"
-
-static void expect_time(int64_t us, const char *want)
-{
-    char out[CHAT_TIME_LEN];
-    chat_format_time(us, out);
-    assert_string_equal(out, want);
-}
-
-static void test_time(void **state)
-{
-    expect_time(0, "1970-01-01T00:00:00+00:00");
-    expect_time(1700000000000000LL, "2023-11-14T22:13:20+00:00");
-    expect_time(1700000000123456LL, "2023-11-14T22:13:20.123456+00:00");
-    expect_time(1700000000000001LL, "2023-11-14T22:13:20.000001+00:00");
-    expect_time(1700000000100000LL, "2023-11-14T22:13:20.100000+00:00");
-    expect_time(-1, "1969-12-31T23:59:59.999999+00:00");
-    expect_time(-1000000, "1969-12-31T23:59:59+00:00");
-}
 
 static void expect_str(char *got, const char *want)
 {
@@ -148,10 +130,9 @@ static void test_label(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_time),           cmocka_unit_test(test_history_avatar),
-        cmocka_unit_test(test_frame_avatar),   cmocka_unit_test(test_parse_int),
-        cmocka_unit_test(test_page),           cmocka_unit_test(test_like_pattern),
-        cmocka_unit_test(test_label),
+        cmocka_unit_test(test_history_avatar), cmocka_unit_test(test_frame_avatar),
+        cmocka_unit_test(test_parse_int),      cmocka_unit_test(test_page),
+        cmocka_unit_test(test_like_pattern),   cmocka_unit_test(test_label),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

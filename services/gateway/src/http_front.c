@@ -2,10 +2,13 @@
  * client HTTP connection: Host allow-list, HTTPS redirect, body cap (413),
  * client IP (P12), CSRF verdict, session resolution, request ids, and the
  * forwarding of /api and /media requests to the owning daemon over NATS
- * (docs/architecture.md "HTTP over NATS"). A request waiting for NATS is
- * suspended and resumed from the reply callback, so HTTP threads never block
- * on a daemon. History pages chat marks as public are answered from the page
- * cache (history_cache.c) on the HTTP thread when the cache has them. */
+ * (docs/architecture.md "HTTP over NATS"). GET /api/auth/session/ is the one
+ * auth endpoint answered here, from the session cache (the page-load and
+ * polling hot path; docs/architecture.md "GET session/ in the gateway"). A
+ * request waiting for NATS is suspended and resumed from the reply
+ * callback, so HTTP threads never block on a daemon. History pages chat
+ * marks as public are answered from the page cache (history_cache.c) on the
+ * HTTP thread when the cache has them. */
 #include "http_front.h"
 
 #include <arpa/inet.h>
@@ -15,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -23,11 +27,15 @@
 #include "client_ip.h"
 #include "csrf_guard.h"
 #include "history_cache.h"
+#include "echo/cookie.h"
+#include "echo/csrf.h"
 #include "echo/http_route.h"
+#include "echo/json.h"
 #include "echo/log.h"
 #include "echo/metrics.h"
 #include "echo/subjects.h"
 #include "echo/text.h"
+#include "echo/user_view.h"
 #include "session_cache.h"
 
 struct http_front {
@@ -40,7 +48,7 @@ struct http_front {
     metric_histogram_t *latency;
 };
 
-typedef enum { ROUTE_NONE, ROUTE_ROOT, ROUTE_HEALTH, ROUTE_FORWARD } route_kind_t;
+typedef enum { ROUTE_NONE, ROUTE_ROOT, ROUTE_HEALTH, ROUTE_SESSION, ROUTE_FORWARD } route_kind_t;
 
 /* One per HTTP request (MHD's *req_cls), created by the URI log callback. */
 struct http_pending {
@@ -65,6 +73,10 @@ struct http_pending {
     size_t body_len, body_cap;
     bool too_large;
     bool guest_cookie; /* a sessionid cookie that resolved to nobody */
+    bool session_started;   /* ROUTE_SESSION: answer_session ran */
+    bool to_auth_after_all; /* ROUTE_SESSION whose auth sent no profile: forwarded */
+    char base_url[512];     /* ROUTE_SESSION: for the avatar URL */
+    char csrf_secret[CSRF_SECRET_LEN + 1]; /* ROUTE_SESSION: csrftoken to (re-)issue */
     char request_id[17];
     char sid[33]; /* the request's sessionid cookie, when plausible */
     double started_at;
@@ -157,20 +169,29 @@ static void complete_json(http_pending_t *p, unsigned status, const char *body)
     http_front_complete(p, status, JSON, body, strlen(body), NULL);
 }
 
-/* MHD thread: queues the answer if it is already there (a page cache hit, a
- * local refusal), else suspends the connection until the NATS side
- * completes it. */
+static void forward(http_pending_t *p);
+
+/* MHD thread: queues the answer at once when it is already there (a cache
+ * hit), else suspends the connection until a NATS thread completes it. A
+ * session/ whose auth sent no profile is forwarded from here instead. */
 static enum MHD_Result queue_or_suspend(http_pending_t *p)
 {
     pthread_mutex_lock(&p->lock);
     struct MHD_Response *ready = p->done ? p->response : NULL;
     unsigned status = p->status;
-    p->response = NULL;
-    if (!p->done) {
+    bool to_auth = !p->done && p->route == ROUTE_SESSION && p->to_auth_after_all;
+    if (ready) {
+        p->response = NULL;
+    } else if (!p->done && !to_auth) {
         p->suspended = true;
         MHD_suspend_connection(p->conn);
     }
     pthread_mutex_unlock(&p->lock);
+    if (to_auth) {
+        p->route = ROUTE_FORWARD;
+        forward(p);
+        return queue_or_suspend(p);
+    }
     if (!ready)
         return MHD_YES;
     enum MHD_Result ret = MHD_queue_response(p->conn, status, ready);
@@ -179,10 +200,16 @@ static enum MHD_Result queue_or_suspend(http_pending_t *p)
     return ret;
 }
 
-/* api.md §2.1: a sessionid cookie that resolves to nobody is expired in the answer. */
-static const char EXPIRE_SESSION_COOKIE[] =
-    "Set-Cookie: sessionid=\"\"; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/; "
-    "SameSite=Lax";
+/* MHD thread: suspends the connection unless the answer already arrived. */
+static void suspend_unless_done(http_pending_t *p)
+{
+    pthread_mutex_lock(&p->lock);
+    if (!p->done) {
+        p->suspended = true;
+        MHD_suspend_connection(p->conn);
+    }
+    pthread_mutex_unlock(&p->lock);
+}
 
 /* libmicrohttpd's free callback of a cached body: the response (on whichever
  * MHD thread destroys it last) drops its page reference. */
@@ -193,8 +220,9 @@ static void page_release(void *cls)
 
 /* MHD or NATS thread, once the caller's identity is known: answers a history
  * candidate from the page cache. guest_cookie: the request carried a
- * sessionid that resolves to nobody, so the answer expires it, exactly as a
- * forwarded one would. The body is shared with the cache, not copied. */
+ * sessionid that resolves to nobody, so the answer expires it (api.md §2.1),
+ * exactly as a forwarded one would. The body is shared with the cache, not
+ * copied. */
 static bool answer_from_cache(http_pending_t *p, bool guest_cookie)
 {
     history_cache_t *hc = p->front->gw->history;
@@ -211,7 +239,7 @@ static bool answer_from_cache(http_pending_t *p, bool guest_cookie)
     MHD_add_response_header(r, "X-Request-Id", p->request_id);
     add_response_headers(r, (const char *const *)page->headers);
     if (guest_cookie) {
-        const char *const expire[] = {EXPIRE_SESSION_COOKIE, NULL};
+        const char *const expire[] = {"Set-Cookie: " COOKIE_SESSION_EXPIRED, NULL};
         add_response_headers(r, expire);
     }
     complete_response(p, 200, r);
@@ -230,6 +258,12 @@ static route_kind_t route_of(const char *path, const char **subject, bool *to_au
         return ROUTE_ROOT;
     if (strcmp(path, "/api/health/") == 0)
         return ROUTE_HEALTH;
+    if (strcmp(path, "/api/auth/session/") == 0) {
+        /* GET only (the caller checks); other methods go to auth for 405. */
+        *subject = SUBJ_AUTH_HTTP;
+        *to_auth = true;
+        return ROUTE_SESSION;
+    }
     static const struct {
         const char *prefix;
         const char *subject;
@@ -337,6 +371,13 @@ static void on_forward_reply(int status, natsMsg *reply, void *ctx)
     }
     if (sets_session && p->sid[0])
         session_cache_forget_sid(front->gw->sessions, p->sid);
+    /* auth changed this user (profile, admin edit, password): drop the cached
+     * sessions before the client sees the answer, so its next session/ from
+     * this gateway cannot show the old state even if auth's event is late. */
+    const char *forget = bus_header(reply, HTTP_HDR_FORGET_USER);
+    int64_t forget_id = forget ? strtoll(forget, NULL, 10) : 0;
+    if (forget_id > 0)
+        session_cache_forget_user(front->gw->sessions, forget_id);
     headers[nh] = NULL;
     /* Chat vouches that this page is the same for every caller (public
      * room) and names its room; a page that sets a cookie never is. */
@@ -346,8 +387,9 @@ static void on_forward_reply(int status, natsMsg *reply, void *ctx)
         history_cache_put(front->gw->history, &p->hc_stamp, p->hc_key, p->hc_key_len,
                           content_type, natsMsg_GetData(reply),
                           (size_t)natsMsg_GetDataLength(reply), headers);
+    /* api.md §2.1: a sessionid that resolves to nobody is expired in the answer. */
     if (p->guest_cookie && !sets_session)
-        headers[nh++] = EXPIRE_SESSION_COOKIE;
+        headers[nh++] = "Set-Cookie: " COOKIE_SESSION_EXPIRED;
     headers[nh] = NULL;
     http_front_complete(p, (unsigned)code, code == 301 || code == 304 ? NULL : content_type,
                         natsMsg_GetData(reply), (size_t)natsMsg_GetDataLength(reply), headers);
@@ -403,6 +445,96 @@ static void on_session(bool ok, session_user_t *user, void *ctx)
     if (bus_request_async(p->front->gw->bus, m, p->front->gw->cfg.request_timeout_ms,
                           on_forward_reply, p) != BUS_OK)
         on_forward_reply(BUS_ERR, NULL, p);
+}
+
+/* MHD thread, or a NATS thread after a cache miss: GET session/ answered
+ * here exactly as auth's h_session (services/auth/src/http_auth.c) would:
+ * the own User view of common/src/user_view.c, csrftoken re-issued (or a
+ * fresh one for a missing or malformed cookie, api.md §2.1), and sessionid
+ * expired when the cookie named nobody. */
+static void on_session_local(bool ok, session_user_t *user, void *ctx)
+{
+    http_pending_t *p = ctx;
+    if (!ok) {
+        complete_json(p, 503, "{\"error\": \"Service unavailable\", \"code\": \"service_unavailable\"}");
+        return;
+    }
+    if (user->user_json && !user->has_profile) {
+        /* An auth that predates the profile in resolve answers: let it
+         * answer, on the MHD thread (the envelope reads the connection). */
+        session_user_clear(user);
+        pthread_mutex_lock(&p->lock);
+        p->to_auth_after_all = true;
+        bool resume = p->suspended;
+        p->suspended = false;
+        pthread_mutex_unlock(&p->lock);
+        if (resume)
+            MHD_resume_connection(p->conn);
+        return;
+    }
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddBoolToObject(o, "authenticated", user->user_json != NULL);
+    if (user->user_json) {
+        user_view_t v = {.username = user->username,
+                         .email = user->email,
+                         .avatar = user->avatar,
+                         .bio = user->bio,
+                         .date_joined_us = user->date_joined_us,
+                         .is_staff = user->is_staff,
+                         .is_superuser = user->is_superuser};
+        cJSON_AddItemToObject(o, "user", user_view_own(&v, p->base_url));
+    } else {
+        cJSON_AddNullToObject(o, "user");
+        p->guest_cookie = p->guest_cookie || p->sid[0];
+    }
+    size_t len = 0;
+    char *body = json_print_compat(o, &len);
+    cJSON_Delete(o);
+    char csrf_line[COOKIE_VALUE_MAX + 16];
+    char value[COOKIE_VALUE_MAX];
+    cookie_csrf(value, sizeof value, p->csrf_secret, p->front->gw->cfg.csrf_cookie_secure, time(NULL));
+    snprintf(csrf_line, sizeof csrf_line, "Set-Cookie: %s", value);
+    const char *headers[] = {csrf_line, p->guest_cookie ? "Set-Cookie: " COOKIE_SESSION_EXPIRED : NULL,
+                             NULL};
+    session_user_clear(user);
+    if (body)
+        http_front_complete(p, 200, JSON, body, len, headers);
+    else
+        complete_json(p, 500, "{\"error\": \"Internal error\", \"code\": \"internal\"}");
+    free(body);
+}
+
+/* MHD thread: GET /api/auth/session/. Everything the answer needs from the
+ * connection is read here; the session may resolve on a NATS thread. */
+static void answer_session(http_pending_t *p)
+{
+    http_front_t *front = p->front;
+    gateway_t *gw = front->gw;
+    struct MHD_Connection *c = p->conn;
+    char peer[64];
+    peer_address(c, peer, sizeof peer);
+    bool secure = request_secure(p, peer);
+    const char *host = header(c, "Host");
+    if (gw->cfg.public_base_url)
+        snprintf(p->base_url, sizeof p->base_url, "%s", gw->cfg.public_base_url);
+    else
+        snprintf(p->base_url, sizeof p->base_url, "%s://%s", secure ? "https" : "http",
+                 host ? host : "");
+    const char *csrf_cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "csrftoken");
+    if (!csrf_cookie_secret(csrf_cookie, p->csrf_secret) && csrf_new_secret(p->csrf_secret) != 0) {
+        complete_json(p, 503, "{\"error\": \"Service unavailable\", \"code\": \"service_unavailable\"}");
+        return;
+    }
+    const char *sid = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "sessionid");
+    if (session_id_plausible(sid))
+        memcpy(p->sid, sid, sizeof p->sid);
+    /* An implausible cookie is a guest without asking auth, and expired
+     * like an unknown one (auth's http.c does the same). */
+    p->guest_cookie = sid && *sid && !p->sid[0];
+    if (p->sid[0])
+        session_cache_resolve(gw->sessions, p->sid, on_session_local, p);
+    else
+        on_session_local(true, &(session_user_t){0}, p);
 }
 
 /* MHD thread: api.md §1 item 1 — POST / needs CSRF like every unsafe
@@ -584,6 +716,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             }
         }
         p->route = route_of(p->raw_path, &p->subject, &p->to_auth);
+        if (p->route == ROUTE_SESSION && strcmp(method, "GET") != 0)
+            p->route = ROUTE_FORWARD;
         p->admin = strncmp(p->raw_path, "/api/admin/", 11) == 0;
         p->audit = strcmp(p->raw_path, "/api/admin/audit/") == 0 && strcmp(method, "GET") == 0;
         const char *cl = header(conn, "Content-Length");
@@ -595,7 +729,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (*upload_data_size) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
-        if (p->too_large || p->route != ROUTE_FORWARD)
+        if (p->too_large || (p->route != ROUTE_FORWARD && p->route != ROUTE_SESSION))
             return MHD_YES;
         if (p->body_len + n > (size_t)gw->cfg.upload_max_bytes) {
             p->too_large = true;
@@ -621,8 +755,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
 
     pthread_mutex_lock(&p->lock);
-    bool done = p->done;
-    struct MHD_Response *ready = done ? p->response : NULL;
+    struct MHD_Response *ready = p->done ? p->response : NULL;
     unsigned status = p->status;
     p->response = NULL;
     pthread_mutex_unlock(&p->lock);
@@ -632,7 +765,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         metric_inc(front->requests);
         return ret;
     }
-    if (done)
+    if (p->done)
         return MHD_NO;
 
     log_set_request_id(p->request_id);
@@ -645,6 +778,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     case ROUTE_HEALTH:
         atomic_fetch_add(&front->in_flight, 1);
         health_start(gw, p);
+        suspend_unless_done(p);
+        return MHD_YES;
+    case ROUTE_SESSION:
+        if (!p->session_started) {
+            p->session_started = true;
+            atomic_fetch_add(&front->in_flight, 1);
+            answer_session(p);
+        }
+        /* else resumed because auth has to answer after all */
         return queue_or_suspend(p);
     case ROUTE_FORWARD:
         if (p->too_large)
@@ -668,7 +810,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     http_pending_t *p = *req_cls;
     if (!p)
         return;
-    if (p->route == ROUTE_FORWARD || p->route == ROUTE_HEALTH) {
+    if (p->route == ROUTE_FORWARD || p->route == ROUTE_HEALTH || p->route == ROUTE_SESSION) {
         pthread_mutex_lock(&p->lock);
         bool done = p->done;
         pthread_mutex_unlock(&p->lock);

@@ -15,7 +15,7 @@ int main(int argc, char **argv)
     daemon_t d;
     gateway_t gw = {.daemon = &d};
     http_front_t *http = NULL;
-    ws_server_t *ws = NULL;
+    ws_front_t *ws = NULL;
     int rc = 1;
     /* nats.c spins 2000 times on a busy lock before sleeping by default;
      * with more threads than cores that spinning only steals CPU from the
@@ -39,14 +39,14 @@ int main(int argc, char **argv)
         goto cleanup;
     if (http_front_start(&http, &gw) != 0)
         goto cleanup;
-    if (ws_server_start(&ws, &gw) != 0)
+    if (ws_front_start(&ws, &gw) != 0)
         goto cleanup;
 
     daemon_wait(&d);
     rc = 0;
 cleanup:
     /* Stop taking new clients first, then drain NATS in daemon_shutdown. */
-    ws_server_stop(ws);
+    ws_front_stop(ws);
     http_front_stop(http);
     session_cache_free(gw.sessions);
     gateway_config_free(&gw.cfg);

@@ -1,6 +1,8 @@
 /* Session cache: an open hash of sessionid → resolved user with a short TTL,
  * filled from echochat.auth.session.resolve and emptied per user by auth's
- * revocation and update events (which run on NATS delivery threads). */
+ * revocation and update events (which run on NATS delivery threads). An
+ * entry holds the daemon-facing user JSON and the own-profile fields that
+ * GET /api/auth/session/ shows. */
 #include "session_cache.h"
 
 #include <stdlib.h>
@@ -20,10 +22,8 @@
 
 typedef struct entry {
     char sid[33];
-    char *user_json;
-    int64_t user_id;
-    bool is_staff;
-    int64_t expires_ms; /* monotonic */
+    session_user_t user; /* owned copy */
+    int64_t expires_ms;  /* monotonic */
     struct entry *next;
 } entry_t;
 
@@ -71,9 +71,37 @@ bool session_id_plausible(const char *sid)
 void session_user_clear(session_user_t *u)
 {
     free(u->user_json);
-    u->user_json = NULL;
-    u->user_id = 0;
-    u->is_staff = false;
+    free(u->username);
+    free(u->avatar);
+    free(u->email);
+    free(u->bio);
+    memset(u, 0, sizeof *u);
+}
+
+static char *dup_or_null(const char *s)
+{
+    if (!s)
+        return NULL;
+    char *d = strdup(s);
+    if (!d)
+        abort();
+    return d;
+}
+
+static void user_copy(session_user_t *dst, const session_user_t *src)
+{
+    *dst = *src;
+    dst->user_json = dup_or_null(src->user_json);
+    dst->username = dup_or_null(src->username);
+    dst->avatar = dup_or_null(src->avatar);
+    dst->email = dup_or_null(src->email);
+    dst->bio = dup_or_null(src->bio);
+}
+
+static void entry_free(entry_t *e)
+{
+    session_user_clear(&e->user);
+    free(e);
 }
 
 static void drop_all_locked(session_cache_t *c)
@@ -82,8 +110,7 @@ static void drop_all_locked(session_cache_t *c)
         while (c->buckets[b]) {
             entry_t *e = c->buckets[b];
             c->buckets[b] = e->next;
-            free(e->user_json);
-            free(e);
+            entry_free(e);
         }
     }
     c->count = 0;
@@ -98,8 +125,7 @@ void session_cache_forget_sid(session_cache_t *c, const char *sid)
     if (*pp) {
         entry_t *e = *pp;
         *pp = e->next;
-        free(e->user_json);
-        free(e);
+        entry_free(e);
         c->count--;
     }
     pthread_mutex_unlock(&c->lock);
@@ -111,11 +137,10 @@ void session_cache_forget_user(session_cache_t *c, int64_t user_id)
     for (int b = 0; b < BUCKETS; b++) {
         entry_t **pp = &c->buckets[b];
         while (*pp) {
-            if ((*pp)->user_id == user_id) {
+            if ((*pp)->user.user_id == user_id) {
                 entry_t *e = *pp;
                 *pp = e->next;
-                free(e->user_json);
-                free(e);
+                entry_free(e);
                 c->count--;
             } else {
                 pp = &(*pp)->next;
@@ -152,7 +177,8 @@ session_cache_t *session_cache_new(bus_t *bus, int ttl_ms, int timeout_ms)
     c->misses = metrics_counter("echochat_gateway_session_cache_total", "result=\"miss\"",
                                 "Session lookups by cache result.");
     if (bus_serve(bus, SUBJ_AUTH_EVENT_SESSION_REVOKED, NULL, 1, on_user_event, c) != BUS_OK ||
-        bus_serve(bus, SUBJ_AUTH_EVENT_USER_UPDATED, NULL, 1, on_user_event, c) != BUS_OK) {
+        bus_serve(bus, SUBJ_AUTH_EVENT_USER_UPDATED, NULL, 1, on_user_event, c) != BUS_OK ||
+        bus_serve(bus, SUBJ_AUTH_EVENT_PROFILE_UPDATED, NULL, 1, on_user_event, c) != BUS_OK) {
         session_cache_free(c);
         return NULL;
     }
@@ -177,9 +203,7 @@ bool session_cache_get(session_cache_t *c, const char *sid, session_user_t *out)
     pthread_mutex_lock(&c->lock);
     for (entry_t *e = c->buckets[hash_sid(sid)]; e; e = e->next) {
         if (strcmp(e->sid, sid) == 0 && e->expires_ms > now) {
-            out->user_json = e->user_json ? strdup(e->user_json) : NULL;
-            out->user_id = e->user_id;
-            out->is_staff = e->is_staff;
+            user_copy(out, &e->user);
             hit = true;
             break;
         }
@@ -195,9 +219,7 @@ static void store(session_cache_t *c, const char *sid, const session_user_t *u, 
     if (!ne)
         abort();
     memcpy(ne->sid, sid, 33);
-    ne->user_json = u->user_json ? strdup(u->user_json) : NULL;
-    ne->user_id = u->user_id;
-    ne->is_staff = u->is_staff;
+    user_copy(&ne->user, u);
     ne->expires_ms = mono_ms() + ttl_ms;
     unsigned b = hash_sid(sid);
     pthread_mutex_lock(&c->lock);
@@ -209,14 +231,32 @@ static void store(session_cache_t *c, const char *sid, const session_user_t *u, 
     if (*pp) {
         entry_t *old = *pp;
         *pp = old->next;
-        free(old->user_json);
-        free(old);
+        entry_free(old);
         c->count--;
     }
     ne->next = c->buckets[b];
     c->buckets[b] = ne;
     c->count++;
     pthread_mutex_unlock(&c->lock);
+}
+
+/* The own-profile part of a resolve answer (auth ≥ this version); without
+ * it has_profile stays false and session/ goes to auth as before. */
+static void take_profile(const cJSON *answer, const cJSON *user, session_user_t *u)
+{
+    const cJSON *profile = cJSON_GetObjectItemCaseSensitive(answer, "profile");
+    const char *email = json_str(profile, "email"), *bio = json_str(profile, "bio");
+    const char *avatar = json_str(user, "avatar");
+    int64_t joined = 0;
+    if (!email || !bio || !avatar || !json_int(profile, "date_joined_us", &joined))
+        return;
+    u->username = dup_or_null(json_str(user, "username"));
+    u->avatar = dup_or_null(avatar);
+    u->email = dup_or_null(email);
+    u->bio = dup_or_null(bio);
+    u->date_joined_us = joined;
+    json_bool(user, "is_superuser", &u->is_superuser);
+    u->has_profile = true;
 }
 
 /* Interprets auth's answer to a resolve request and caches it. False when
@@ -232,6 +272,7 @@ static bool take_answer(session_cache_t *c, const char *sid, natsMsg *reply, ses
             u->user_id = id;
             json_bool(user, "is_staff", &u->is_staff);
             u->user_json = json_print_compact(user, NULL);
+            take_profile(o, user, u);
             ok = true;
         }
     } else if (cJSON_IsNull(user)) {

@@ -15,11 +15,18 @@
 typedef struct session_cache session_cache_t;
 
 /* The resolved identity. user_json is the compact JSON user object passed to
- * daemons (NULL for guests); user_id is 0 for guests. */
+ * daemons (NULL for guests); user_id is 0 for guests. has_profile says the
+ * own-profile fields below are filled (auth sends them with every resolve;
+ * an older auth does not, and then GET session/ is forwarded as before):
+ * everything the gateway needs to answer GET /api/auth/session/ itself. */
 typedef struct {
     char *user_json;
     int64_t user_id;
     bool is_staff;
+    bool has_profile;
+    bool is_superuser;
+    char *username, *avatar, *email, *bio;
+    int64_t date_joined_us;
 } session_user_t;
 
 session_cache_t *session_cache_new(bus_t *bus, int ttl_ms, int timeout_ms);
@@ -47,7 +54,9 @@ bool session_cache_resolve_sync(session_cache_t *cache, const char *sid, int tim
                                 session_user_t *out);
 
 /* Drops every cached session of a user (auth revoked or changed them). The
- * cache does this itself on auth's events; the WebSocket front calls it too so
+ * cache does this itself on auth's events (session_revoked, user_updated,
+ * profile_updated) and the HTTP front when auth's answer names the user in
+ * Http-Forget-User; the WebSocket front calls it too so
  * that no handshake on its thread can use an entry its revocation outlived. */
 void session_cache_forget_user(session_cache_t *cache, int64_t user_id);
 

@@ -118,6 +118,7 @@ typedef enum {
     WS_EV_SESSION_REVOKED,
     WS_EV_USER_UPDATED,
     WS_EV_EVENTS_RECONNECTED, /* room events of the outage are lost */
+    WS_EV_ADOPT,              /* fd: a connection ws_front.c accepted */
 } ws_event_kind_t;
 
 typedef struct ws_event {
@@ -129,6 +130,7 @@ typedef struct ws_event {
     ws_frame_t *frame;
     char *data;
     size_t len;
+    int fd;
 } ws_event_t;
 
 typedef struct ws_session_cache ws_session_cache_t;
@@ -137,8 +139,11 @@ typedef struct ws_presence ws_presence_t;
 
 #define WS_ID_BUCKETS 16384
 
+#define WS_MAX_SHARDS WS_THREADS_MAX
+
 struct ws_server {
     gateway_t *gw;
+    int shard; /* index in the front, for logs */
     struct lws_context *ctx;
     pthread_t thread;
     atomic_bool stop;
@@ -172,7 +177,12 @@ struct ws_server {
 int64_t ws_now_ms(void);  /* monotonic */
 int64_t ws_wall_ms(void); /* epoch */
 
-/* ws_server.c */
+/* ws_server.c: one shard (lws context + service thread). first is NULL for
+ * shard 0; later shards share its metrics. */
+int ws_server_start(ws_server_t **out, gateway_t *gw, int shard, const ws_server_t *first);
+void ws_server_stop(ws_server_t *srv);
+/* Any thread: hands an accepted socket to the shard (it closes fd on failure). */
+void ws_server_adopt(ws_server_t *srv, int fd);
 void ws_post_event(ws_server_t *srv, ws_event_t *ev); /* any thread */
 ws_conn_t *ws_conn_find(ws_server_t *srv, uint64_t id);
 /* Asks lws to close c with code at its next WRITEABLE (service thread). */

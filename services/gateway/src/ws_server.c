@@ -1,4 +1,5 @@
-/* WebSocket front: one libwebsockets context served by one thread, the
+/* One shard of the WebSocket front (ws_front.c): a libwebsockets context
+ * served by its own thread, adopting the sockets the front accepts; the
  * handshake (path, Origin, identity, room access: websocket.md §1, W2–W5),
  * connection lifecycle and the inbox through which NATS threads hand work
  * to the service thread. All lws and connection state is touched only on
@@ -31,16 +32,37 @@ int64_t ws_wall_ms(void)
 
 static void ws_event_free(ws_event_t *ev)
 {
+    if (ev->kind == WS_EV_ADOPT && ev->fd >= 0) close(ev->fd); /* never adopted */
     if (ev->frame) ws_frame_unref(ev->frame);
     free(ev->token);
     free(ev->data);
     free(ev);
 }
 
-/* The running server, for completions that may fire after it stopped (the
- * daemon's bus outlives it: late chat replies are failed in bus_close). */
+/* The running shards, for completions that may fire after one stopped (the
+ * daemon's bus outlives them: late chat replies are failed in bus_close). */
 static pthread_mutex_t ws_alive_lock = PTHREAD_MUTEX_INITIALIZER;
-static ws_server_t *ws_alive;
+static ws_server_t *ws_alive[WS_MAX_SHARDS];
+
+static bool ws_alive_has(const ws_server_t *srv)
+{
+    for (int i = 0; i < WS_MAX_SHARDS; i++)
+        if (ws_alive[i] == srv) return true;
+    return false;
+}
+
+static void ws_alive_set(ws_server_t *srv, bool alive)
+{
+    pthread_mutex_lock(&ws_alive_lock);
+    for (int i = 0; i < WS_MAX_SHARDS; i++) {
+        if (alive && !ws_alive[i]) {
+            ws_alive[i] = srv;
+            break;
+        }
+        if (!alive && ws_alive[i] == srv) ws_alive[i] = NULL;
+    }
+    pthread_mutex_unlock(&ws_alive_lock);
+}
 
 /* Any thread. Wakes the loop only when the inbox was empty: one wake-up
  * drains everything queued meanwhile. Events for a stopped server are freed. */
@@ -48,7 +70,7 @@ void ws_post_event(ws_server_t *srv, ws_event_t *ev)
 {
     ev->next = NULL;
     pthread_mutex_lock(&ws_alive_lock);
-    if (ws_alive != srv) {
+    if (!ws_alive_has(srv)) {
         pthread_mutex_unlock(&ws_alive_lock);
         ws_event_free(ev);
         return;
@@ -90,6 +112,12 @@ static void ws_inbox_drain(ws_server_t *srv)
             break;
         case WS_EV_EVENTS_RECONNECTED:
             ws_rooms_resync(srv);
+            break;
+        case WS_EV_ADOPT:
+            /* lws owns the socket from here, and closes it on failure. */
+            if (!lws_adopt_socket(srv->ctx, ev->fd))
+                log_warn("ws: shard %d could not adopt a connection", srv->shard);
+            ev->fd = -1;
             break;
         }
         ws_event_free(ev);
@@ -245,7 +273,7 @@ static void ws_established(ws_server_t *srv, struct lws *wsi, ws_conn_t *c)
     if (srv->all) srv->all->all_prev = c;
     srv->all = c;
     srv->nconns++;
-    metric_gauge_set(srv->m_conns, (int64_t)srv->nconns);
+    metric_gauge_add(srv->m_conns, 1);
     if (c->kind == WS_PATH_CHAT) {
         if (ws_room_join(srv, c) != 0) ws_conn_close(c, 1011);
     } else {
@@ -275,7 +303,7 @@ static void ws_closed(ws_server_t *srv, ws_conn_t *c)
             srv->all = c->all_next;
         if (c->all_next) c->all_next->all_prev = c->all_prev;
         srv->nconns--;
-        metric_gauge_set(srv->m_conns, (int64_t)srv->nconns);
+        metric_gauge_add(srv->m_conns, -1);
     }
     ws_conn_drop_queue(c);
     ws_chat_drop_posts(c);
@@ -440,9 +468,7 @@ static void *ws_service_main(void *arg)
 /* After the service thread has stopped (or never started). */
 static void ws_server_free(ws_server_t *srv)
 {
-    pthread_mutex_lock(&ws_alive_lock);
-    if (ws_alive == srv) ws_alive = NULL;
-    pthread_mutex_unlock(&ws_alive_lock);
+    ws_alive_set(srv, false);
     ws_fanout_close(srv);                        /* no NATS event reaches us after this */
     if (srv->ctx) lws_context_destroy(srv->ctx); /* CLOSED for every socket, on this thread */
     ws_fanout_free(srv);
@@ -457,24 +483,20 @@ static void ws_server_free(ws_server_t *srv)
     free(srv);
 }
 
-int ws_server_start(ws_server_t **out, gateway_t *gw)
+/* Counters are process-wide: the first shard registers them, the others
+ * share them, so /metrics shows one series whatever the shard count. */
+static void ws_metrics_init(ws_server_t *srv, const ws_server_t *first)
 {
-    const char *bad = NULL;
-    ws_server_t *srv = calloc(1, sizeof *srv);
-    if (!srv) return -1;
-    srv->gw = gw;
-    srv->trusted = client_ip_nets_parse(gw->cfg.trusted_proxies, &bad);
-    if (!srv->trusted) {
-        log_error("TRUSTED_PROXIES: '%s' is not an address or CIDR", bad ? bad : "?");
-        goto fail;
+    if (first) {
+        srv->m_conns = first->m_conns;
+        srv->m_frames_out = first->m_frames_out;
+        srv->m_dropped_slow = first->m_dropped_slow;
+        srv->m_flood_dropped = first->m_flood_dropped;
+        srv->m_posts = first->m_posts;
+        srv->m_post_unavailable = first->m_post_unavailable;
+        srv->m_refused = first->m_refused;
+        return;
     }
-    char host[32] = "gw", rnd[9];
-    gethostname(host, sizeof host - 1);
-    host[sizeof host - 1] = '\0';
-    if (text_random(rnd, 8, "abcdefghijklmnopqrstuvwxyz0123456789") != 0) goto fail;
-    rnd[8] = '\0';
-    snprintf(srv->gateway_id, sizeof srv->gateway_id, "%.24s-%d-%s", host, (int)getpid(), rnd);
-
     srv->m_conns = metrics_gauge("echochat_gateway_ws_connections", NULL, "Open WebSockets");
     srv->m_frames_out =
         metrics_counter("echochat_gateway_ws_frames_sent_total", NULL, "WebSocket frames written");
@@ -488,13 +510,35 @@ int ws_server_start(ws_server_t **out, gateway_t *gw)
                                               "Chat posts answered with unavailable");
     srv->m_refused =
         metrics_counter("echochat_gateway_ws_refused_total", NULL, "WebSocket handshakes refused");
+}
+
+int ws_server_start(ws_server_t **out, gateway_t *gw, int shard, const ws_server_t *first)
+{
+    const char *bad = NULL;
+    ws_server_t *srv = calloc(1, sizeof *srv);
+    if (!srv) return -1;
+    srv->gw = gw;
+    srv->shard = shard;
+    srv->trusted = client_ip_nets_parse(gw->cfg.trusted_proxies, &bad);
+    if (!srv->trusted) {
+        log_error("TRUSTED_PROXIES: '%s' is not an address or CIDR", bad ? bad : "?");
+        goto fail;
+    }
+    /* Each shard is a gateway of its own to presence and the event bus. */
+    char host[32] = "gw", rnd[9];
+    gethostname(host, sizeof host - 1);
+    host[sizeof host - 1] = '\0';
+    if (text_random(rnd, 8, "abcdefghijklmnopqrstuvwxyz0123456789") != 0) goto fail;
+    rnd[8] = '\0';
+    snprintf(srv->gateway_id, sizeof srv->gateway_id, "%.24s-%d-%s", host, (int)getpid(), rnd);
+
+    ws_metrics_init(srv, first);
     if (ws_session_init(srv) != 0 || ws_presence_init(srv) != 0) goto fail;
 
     lws_set_log_level(LLL_ERR | LLL_WARN, ws_lws_log);
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
-    info.port = gw->cfg.ws_port;
-    info.iface = gw->cfg.listen_host;
+    info.port = CONTEXT_PORT_NO_LISTEN_SERVER; /* ws_front.c accepts, we adopt */
     info.protocols = ws_protocols;
     info.user = srv;
     info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DISABLE_IPV6;
@@ -503,17 +547,12 @@ int ws_server_start(ws_server_t **out, gateway_t *gw)
     info.fd_limit_per_thread = 0;
     srv->ctx = lws_create_context(&info);
     if (!srv->ctx) {
-        log_error("ws: cannot listen on %s:%d (port in use?)", gw->cfg.listen_host,
-                  gw->cfg.ws_port);
+        log_error("ws: cannot create the lws context of shard %d", shard);
         goto fail;
     }
-    pthread_mutex_lock(&ws_alive_lock);
-    ws_alive = srv;
-    pthread_mutex_unlock(&ws_alive_lock);
+    ws_alive_set(srv, true);
     if (ws_fanout_init(srv) != 0) goto fail;
     if (pthread_create(&srv->thread, NULL, ws_service_main, srv) != 0) goto fail;
-    log_info("ws: listening on %s:%d as gateway %s", gw->cfg.listen_host, gw->cfg.ws_port,
-             srv->gateway_id);
     *out = srv;
     return 0;
 fail:
@@ -521,12 +560,22 @@ fail:
     return -1;
 }
 
+void ws_server_adopt(ws_server_t *srv, int fd)
+{
+    ws_event_t *ev = calloc(1, sizeof *ev);
+    if (!ev) {
+        close(fd);
+        return;
+    }
+    ev->kind = WS_EV_ADOPT;
+    ev->fd = fd;
+    ws_post_event(srv, ev);
+}
+
 void ws_server_stop(ws_server_t *srv)
 {
     if (!srv) return;
-    pthread_mutex_lock(&ws_alive_lock);
-    ws_alive = NULL;
-    pthread_mutex_unlock(&ws_alive_lock);
+    ws_alive_set(srv, false);
     atomic_store(&srv->stop, true);
     lws_cancel_service(srv->ctx);
     pthread_join(srv->thread, NULL);

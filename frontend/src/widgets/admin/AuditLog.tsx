@@ -1,18 +1,17 @@
-import { useEffect, useState, type SyntheticEvent } from 'react';
+import { useEffect, useState } from 'react';
 import { useI18n } from '@/shared/i18n/context';
 import { isMessageKey } from '@/shared/i18n/messages';
 import { listAudit } from '@/shared/api/admin/endpoints';
 import { AUDIT_ACTIONS, AUDIT_OBJECT_TYPES, type AuditEntry } from '@/shared/api/admin/schemas';
-import { formatStamp, localZoneName, useErrorText } from './format';
+import { formatStamp, localZoneName } from './format';
 import { auditFiltersFrom, emptyAuditDraft, type AuditDraft } from './filters';
-import { Notice, TableScroll } from './parts';
+import { AdminSection, AdminTable, Field, FilterForm } from './AdminTable';
 
 export const AUDIT_PAGE = 50;
 const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
 
 export function AuditLog() {
   const { t, locale } = useI18n();
-  const describe = useErrorText();
   const [draft, setDraft] = useState<AuditDraft>(emptyAuditDraft);
   const [applied, setApplied] = useState<AuditDraft>(emptyAuditDraft);
   const [entries, setEntries] = useState<AuditEntry[]>([]);
@@ -44,8 +43,7 @@ export function AuditLog() {
   }, [applied, more]);
 
   const set = <K extends keyof AuditDraft>(k: K, v: AuditDraft[K]) => setDraft((d) => ({ ...d, [k]: v }));
-  const onApply = (e: SyntheticEvent) => {
-    e.preventDefault();
+  const onApply = () => {
     setMore(null);
     setApplied({ ...draft });
   };
@@ -68,17 +66,12 @@ export function AuditLog() {
   };
 
   return (
-    <section aria-labelledby="admin-audit-title">
-      <h2 id="admin-audit-title" className="admin-section-title">
-        {t('admin.tab.audit')}
-      </h2>
-      <form className="filters" onSubmit={onApply} aria-label={t('admin.filters')}>
-        <div className="field">
-          <label htmlFor="audit-actor">{t('admin.audit.actor')}</label>
+    <AdminSection id="admin-audit-title" title={t('admin.tab.audit')}>
+      <FilterForm onApply={onApply} onReset={onReset}>
+        <Field id="audit-actor" label={t('admin.audit.actor')}>
           <input id="audit-actor" value={draft.actor} onChange={(e) => set('actor', e.target.value)} autoComplete="off" />
-        </div>
-        <div className="field">
-          <label htmlFor="audit-type">{t('admin.audit.objectType')}</label>
+        </Field>
+        <Field id="audit-type" label={t('admin.audit.objectType')}>
           <select id="audit-type" value={draft.objectType} onChange={(e) => set('objectType', e.target.value)}>
             <option value="">{t('admin.any')}</option>
             {AUDIT_OBJECT_TYPES.map((v) => (
@@ -87,9 +80,8 @@ export function AuditLog() {
               </option>
             ))}
           </select>
-        </div>
-        <div className="field">
-          <label htmlFor="audit-action">{t('admin.audit.action')}</label>
+        </Field>
+        <Field id="audit-action" label={t('admin.audit.action')}>
           <select id="audit-action" value={draft.action} onChange={(e) => set('action', e.target.value)}>
             <option value="">{t('admin.any')}</option>
             {AUDIT_ACTIONS.map((v) => (
@@ -98,77 +90,68 @@ export function AuditLog() {
               </option>
             ))}
           </select>
-        </div>
-        <div className="field">
-          <label htmlFor="audit-since">{t('admin.messages.since')}</label>
+        </Field>
+        <Field id="audit-since" label={t('admin.messages.since')}>
           <input id="audit-since" type="datetime-local" step={1} value={draft.since} onChange={(e) => set('since', e.target.value)} />
-        </div>
-        <div className="field">
-          <label htmlFor="audit-until">{t('admin.messages.until')}</label>
+        </Field>
+        <Field id="audit-until" label={t('admin.messages.until')}>
           <input id="audit-until" type="datetime-local" step={1} value={draft.until} onChange={(e) => set('until', e.target.value)} />
-        </div>
-        <div className="filters__actions">
-          <button type="submit" className="button button--primary">
-            {t('admin.apply')}
-          </button>
-          <button type="button" className="button" onClick={onReset}>
-            {t('admin.reset')}
-          </button>
-        </div>
-      </form>
+        </Field>
+      </FilterForm>
       <p className="muted small">{t('admin.zone', { zone: localZoneName() })}</p>
-      {error !== null && <Notice kind="error">{describe(error)}</Notice>}
-      <TableScroll label={t('admin.tab.audit')}>
-        <table className="admin-table" aria-busy={loading}>
-          <thead>
-            <tr>
-              <th scope="col">{t('admin.audit.at')}</th>
-              <th scope="col">{t('admin.audit.actor')}</th>
-              <th scope="col">{t('admin.audit.action')}</th>
-              <th scope="col">{t('admin.audit.object')}</th>
-              <th scope="col">{t('admin.audit.changes')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {entries.map((a) => (
-              <tr key={`${a.object_type}-${String(a.id)}-${a.at}`} data-testid="audit-row">
-                <td className="nowrap">
-                  <time dateTime={a.at}>{formatStamp(a.at, locale)}</time>
-                </td>
-                <td>{a.actor ?? t('admin.none')}</td>
-                <td>{label('admin.audit.action.', a.action)}</td>
-                <td>
-                  {label('admin.audit.type.', a.object_type)}
-                  {a.object_id !== null && ` #${String(a.object_id)}`}
-                  {a.object_label && <span className="muted"> “{a.object_label}”</span>}
-                </td>
-                <td>
-                  {Object.keys(a.changes).length > 0 && (
-                    <ul className="changes">
-                      {Object.entries(a.changes).map(([field, [before, after]]) => (
-                        <li key={field}>
-                          <code>{field}</code>: <span className="changes__before">{value(before)}</span> → <span className="changes__after">{value(after)}</span>
-                        </li>
-                      ))}
-                    </ul>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </TableScroll>
-      {!loading && entries.length === 0 && error === null && <p className="muted">{t('admin.empty')}</p>}
-      {loading && <p role="status">{t('app.loading')}</p>}
-      <div className="pagination">
-        {next !== null ? (
-          <button type="button" className="button" disabled={loading} onClick={() => setMore({ before: next })}>
-            {t('admin.audit.loadMore')}
-          </button>
-        ) : (
-          entries.length > 0 && <span className="muted">{t('admin.audit.end')}</span>
-        )}
-      </div>
-    </section>
+      <AdminTable
+        label={t('admin.tab.audit')}
+        busy={loading}
+        error={error}
+        empty={!loading && entries.length === 0 && error === null}
+        pending={loading}
+        head={
+          <>
+            <th scope="col">{t('admin.audit.at')}</th>
+            <th scope="col">{t('admin.audit.actor')}</th>
+            <th scope="col">{t('admin.audit.action')}</th>
+            <th scope="col">{t('admin.audit.object')}</th>
+            <th scope="col">{t('admin.audit.changes')}</th>
+          </>
+        }
+        footer={
+          <div className="pagination">
+            {next !== null ? (
+              <button type="button" className="button" disabled={loading} onClick={() => setMore({ before: next })}>
+                {t('admin.audit.loadMore')}
+              </button>
+            ) : (
+              entries.length > 0 && <span className="muted">{t('admin.audit.end')}</span>
+            )}
+          </div>
+        }
+      >
+        {entries.map((a) => (
+          <tr key={`${a.object_type}-${String(a.id)}-${a.at}`} data-testid="audit-row">
+            <td className="nowrap">
+              <time dateTime={a.at}>{formatStamp(a.at, locale)}</time>
+            </td>
+            <td>{a.actor ?? t('admin.none')}</td>
+            <td>{label('admin.audit.action.', a.action)}</td>
+            <td>
+              {label('admin.audit.type.', a.object_type)}
+              {a.object_id !== null && ` #${String(a.object_id)}`}
+              {a.object_label && <span className="muted"> “{a.object_label}”</span>}
+            </td>
+            <td>
+              {Object.keys(a.changes).length > 0 && (
+                <ul className="changes">
+                  {Object.entries(a.changes).map(([field, [before, after]]) => (
+                    <li key={field}>
+                      <code>{field}</code>: <span className="changes__before">{value(before)}</span> → <span className="changes__after">{value(after)}</span>
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </td>
+          </tr>
+        ))}
+      </AdminTable>
+    </AdminSection>
   );
 }

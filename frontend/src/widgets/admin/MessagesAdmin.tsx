@@ -1,12 +1,13 @@
-import { useState, type SyntheticEvent } from 'react';
+import { useState } from 'react';
 import { useI18n } from '@/shared/i18n/context';
 import { bulkDeleteMessages, DEFAULT_PAGE_SIZE, deleteMessage, hasMessageFilter, listMessages, type MessageFilters } from '@/shared/api/admin/endpoints';
 import type { AdminMessage } from '@/shared/api/admin/schemas';
-import { ConfirmDialog } from '@/shared/ui/Dialog';
 import { MessageEditor } from '@/features/admin/MessageEditor';
-import { formatStamp, localZoneName, useErrorText } from './format';
+import { formatStamp, localZoneName } from './format';
 import { emptyMessageDraft, messageFiltersFrom, type MessageDraft } from './filters';
-import { Notice, Pagination, TableScroll } from './parts';
+import { AdminSection, Field, FilterForm, PagedAdminTable, RowAction } from './AdminTable';
+import { DeleteConfirm } from './parts';
+import { useAction } from './useAction';
 import { useLoad } from './useLoad';
 
 const PREVIEW = 80;
@@ -17,7 +18,6 @@ const preview = (s: string) => {
 
 export function MessagesAdmin() {
   const { t, locale } = useI18n();
-  const describe = useErrorText();
   const [draft, setDraft] = useState<MessageDraft>(emptyMessageDraft);
   const [filters, setFilters] = useState<MessageFilters>({});
   const [newestFirst, setNewestFirst] = useState(false);
@@ -25,17 +25,20 @@ export function MessagesAdmin() {
   const [editing, setEditing] = useState<AdminMessage | null>(null);
   const [deleting, setDeleting] = useState<AdminMessage | null>(null);
   const [bulk, setBulk] = useState(false);
-  const [dialogError, setDialogError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
 
   const query = { ...filters, sort: newestFirst ? ('-created_at' as const) : undefined, page, page_size: DEFAULT_PAGE_SIZE };
   const list = useLoad((signal) => listMessages(query, signal), JSON.stringify(query));
+  const removal = useAction((done) => {
+    setNotice(done);
+    setDeleting(null);
+    setBulk(false);
+    list.reload();
+  });
   const canBulk = hasMessageFilter(filters);
 
   const set = <K extends keyof MessageDraft>(k: K, v: MessageDraft[K]) => setDraft((d) => ({ ...d, [k]: v }));
-  const onApply = (e: SyntheticEvent) => {
-    e.preventDefault();
+  const onApply = () => {
     setFilters(messageFiltersFrom(draft));
     setPage(1);
     setNotice(null);
@@ -44,21 +47,6 @@ export function MessagesAdmin() {
     setDraft(emptyMessageDraft);
     setFilters({});
     setPage(1);
-  };
-
-  const run = async (action: () => Promise<string>) => {
-    setBusy(true);
-    setDialogError(null);
-    try {
-      setNotice(await action());
-      setDeleting(null);
-      setBulk(false);
-      list.reload();
-    } catch (err) {
-      setDialogError(describe(err));
-    } finally {
-      setBusy(false);
-    }
   };
 
   const filterRows: [string, string][] = [];
@@ -70,40 +58,24 @@ export function MessagesAdmin() {
 
   const data = list.data;
   return (
-    <section aria-labelledby="admin-messages-title">
-      <h2 id="admin-messages-title" className="admin-section-title">
-        {t('admin.tab.messages')}
-      </h2>
-      <form className="filters" onSubmit={onApply} aria-label={t('admin.filters')}>
-        <div className="field">
-          <label htmlFor="messages-room">{t('admin.messages.room')}</label>
+    <AdminSection id="admin-messages-title" title={t('admin.tab.messages')}>
+      <FilterForm onApply={onApply} onReset={onReset}>
+        <Field id="messages-room" label={t('admin.messages.room')}>
           <input id="messages-room" value={draft.room} onChange={(e) => set('room', e.target.value)} autoComplete="off" />
-        </div>
-        <div className="field">
-          <label htmlFor="messages-author">{t('admin.messages.author')}</label>
+        </Field>
+        <Field id="messages-author" label={t('admin.messages.author')}>
           <input id="messages-author" value={draft.author} onChange={(e) => set('author', e.target.value)} autoComplete="off" />
-        </div>
-        <div className="field">
-          <label htmlFor="messages-since">{t('admin.messages.since')}</label>
+        </Field>
+        <Field id="messages-since" label={t('admin.messages.since')}>
           <input id="messages-since" type="datetime-local" step={1} value={draft.since} onChange={(e) => set('since', e.target.value)} />
-        </div>
-        <div className="field">
-          <label htmlFor="messages-until">{t('admin.messages.until')}</label>
+        </Field>
+        <Field id="messages-until" label={t('admin.messages.until')}>
           <input id="messages-until" type="datetime-local" step={1} value={draft.until} onChange={(e) => set('until', e.target.value)} />
-        </div>
-        <div className="field filters__wide">
-          <label htmlFor="messages-q">{t('admin.messages.q')}</label>
+        </Field>
+        <Field id="messages-q" label={t('admin.messages.q')} wide>
           <input id="messages-q" type="search" value={draft.q} onChange={(e) => set('q', e.target.value)} />
-        </div>
-        <div className="filters__actions">
-          <button type="submit" className="button button--primary">
-            {t('admin.apply')}
-          </button>
-          <button type="button" className="button" onClick={onReset}>
-            {t('admin.reset')}
-          </button>
-        </div>
-      </form>
+        </Field>
+      </FilterForm>
       <div className="admin-toolbar">
         <label className="check">
           <input
@@ -124,7 +96,7 @@ export function MessagesAdmin() {
             disabled={!canBulk}
             aria-describedby={canBulk ? undefined : 'bulk-hint'}
             onClick={() => {
-              setDialogError(null);
+              removal.clearError();
               setBulk(true);
             }}
           >
@@ -138,55 +110,46 @@ export function MessagesAdmin() {
           )}
         </span>
       </div>
-      <Notice kind="ok">{notice}</Notice>
-      {list.error !== null && <Notice kind="error">{describe(list.error)}</Notice>}
-      <TableScroll label={t('admin.tab.messages')}>
-        <table className="admin-table" aria-busy={list.loading}>
-          <thead>
-            <tr>
-              <th scope="col">{t('admin.messages.time')}</th>
-              <th scope="col">{t('admin.messages.room')}</th>
-              <th scope="col">{t('admin.messages.author')}</th>
-              <th scope="col">{t('admin.messages.text')}</th>
-              <th scope="col">{t('admin.actions')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {data?.results.map((m) => (
-              <tr key={m.id} data-testid="admin-message-row" data-id={m.id}>
-                <td className="nowrap">
-                  <time dateTime={m.created_at}>{formatStamp(m.created_at, locale)}</time>
-                </td>
-                <td>{m.room}</td>
-                <td>{m.user_id === null ? <span className="muted">{m.username}</span> : m.username}</td>
-                <td className="text-cell" title={m.content}>
-                  {preview(m.content)}
-                </td>
-                <td className="actions">
-                  <button type="button" className="button button--small" onClick={() => setEditing(m)}>
-                    {t('admin.edit')}{' '}
-                    <span className="visually-hidden">#{m.id}</span>
-                  </button>
-                  <button
-                    type="button"
-                    className="button button--small button--danger"
-                    onClick={() => {
-                      setDialogError(null);
-                      setDeleting(m);
-                    }}
-                  >
-                    {t('admin.delete')}{' '}
-                    <span className="visually-hidden">#{m.id}</span>
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </TableScroll>
-      {data && data.results.length === 0 && <p className="muted">{t('admin.empty')}</p>}
-      {list.loading && !data && <p role="status">{t('app.loading')}</p>}
-      {data && <Pagination page={page} pageSize={data.page_size} count={data.count} onPage={setPage} />}
+      <PagedAdminTable
+        label={t('admin.tab.messages')}
+        notice={notice}
+        list={list}
+        page={page}
+        onPage={setPage}
+        head={
+          <>
+            <th scope="col">{t('admin.messages.time')}</th>
+            <th scope="col">{t('admin.messages.room')}</th>
+            <th scope="col">{t('admin.messages.author')}</th>
+            <th scope="col">{t('admin.messages.text')}</th>
+            <th scope="col">{t('admin.actions')}</th>
+          </>
+        }
+        row={(m: AdminMessage) => (
+          <tr key={m.id} data-testid="admin-message-row" data-id={m.id}>
+            <td className="nowrap">
+              <time dateTime={m.created_at}>{formatStamp(m.created_at, locale)}</time>
+            </td>
+            <td>{m.room}</td>
+            <td>{m.user_id === null ? <span className="muted">{m.username}</span> : m.username}</td>
+            <td className="text-cell" title={m.content}>
+              {preview(m.content)}
+            </td>
+            <td className="actions">
+              <RowAction label={t('admin.edit')} name={`#${m.id}`} onClick={() => setEditing(m)} />
+              <RowAction
+                label={t('admin.delete')}
+                name={`#${m.id}`}
+                danger
+                onClick={() => {
+                  removal.clearError();
+                  setDeleting(m);
+                }}
+              />
+            </td>
+          </tr>
+        )}
+      />
 
       {editing && (
         <MessageEditor
@@ -200,7 +163,7 @@ export function MessagesAdmin() {
         />
       )}
       {deleting && (
-        <ConfirmDialog
+        <DeleteConfirm
           title={t('admin.messages.deleteTitle')}
           message={
             <>
@@ -208,14 +171,11 @@ export function MessagesAdmin() {
               <blockquote className="quote">{preview(deleting.content)}</blockquote>
             </>
           }
-          confirmLabel={t('admin.delete')}
-          cancelLabel={t('admin.cancel')}
-          closeLabel={t('admin.close')}
-          busy={busy}
-          error={dialogError}
+          busy={removal.busy}
+          error={removal.error}
           onConfirm={() => {
             const id = deleting.id;
-            void run(async () => {
+            void removal.run(async () => {
               await deleteMessage(id);
               return t('admin.messages.deleted');
             });
@@ -224,7 +184,7 @@ export function MessagesAdmin() {
         />
       )}
       {bulk && canBulk && (
-        <ConfirmDialog
+        <DeleteConfirm
           title={t('admin.messages.bulkTitle')}
           message={
             <>
@@ -239,18 +199,15 @@ export function MessagesAdmin() {
               </dl>
             </>
           }
-          confirmLabel={t('admin.delete')}
-          cancelLabel={t('admin.cancel')}
-          closeLabel={t('admin.close')}
-          busy={busy}
-          error={dialogError}
+          busy={removal.busy}
+          error={removal.error}
           onConfirm={() => {
             const f = filters;
-            void run(async () => t('admin.messages.bulkDone', { count: await bulkDeleteMessages(f) }));
+            void removal.run(async () => t('admin.messages.bulkDone', { count: await bulkDeleteMessages(f) }));
           }}
           onCancel={() => setBulk(false)}
         />
       )}
-    </section>
+    </AdminSection>
   );
 }

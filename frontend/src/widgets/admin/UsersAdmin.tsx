@@ -1,13 +1,14 @@
-import { useState, type SyntheticEvent } from 'react';
+import { useState } from 'react';
 import { useI18n } from '@/shared/i18n/context';
 import { useSession } from '@/entities/session/context';
 import { DEFAULT_PAGE_SIZE, deleteUser, listUsers, type UserSort } from '@/shared/api/admin/endpoints';
 import type { AdminUser } from '@/shared/api/admin/schemas';
-import { ConfirmDialog } from '@/shared/ui/Dialog';
 import { UserEditor } from '@/features/admin/UserEditor';
 import { CreateUserDialog } from '@/features/admin/CreateUserDialog';
-import { formatStamp, localZoneName, useErrorText } from './format';
-import { Notice, Pagination, SortHeader, TableScroll, TriSelect, YesNo } from './parts';
+import { formatStamp, localZoneName } from './format';
+import { DeleteConfirm, SortHeader, TriSelect, YesNo } from './parts';
+import { AdminSection, Field, FilterForm, PagedAdminTable, RowAction } from './AdminTable';
+import { useAction } from './useAction';
 import { useLoad } from './useLoad';
 import { emptyUserDraft as emptyDraft, userFiltersFrom, type UserDraft as Draft } from './filters';
 
@@ -26,7 +27,6 @@ function dirOf(current: UserSort, column: string): 'asc' | 'desc' | null {
 export function UsersAdmin() {
   const { t, locale } = useI18n();
   const { user: viewer } = useSession();
-  const describe = useErrorText();
   const [draft, setDraft] = useState<Draft>(emptyDraft);
   const [applied, setApplied] = useState<Draft>(emptyDraft);
   const [sort, setSort] = useState<UserSort>('-date_joined');
@@ -34,16 +34,18 @@ export function UsersAdmin() {
   const [editing, setEditing] = useState<AdminUser | null>(null);
   const [creating, setCreating] = useState(false);
   const [deleting, setDeleting] = useState<AdminUser | null>(null);
-  const [deleteError, setDeleteError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
 
   const query = { ...userFiltersFrom(applied, sort), page, page_size: DEFAULT_PAGE_SIZE };
   const list = useLoad((signal) => listUsers(query, signal), JSON.stringify(query));
+  const removal = useAction((done) => {
+    setNotice(done);
+    setDeleting(null);
+    list.reload();
+  });
 
   const set = <K extends keyof Draft>(k: K, v: Draft[K]) => setDraft((d) => ({ ...d, [k]: v }));
-  const onApply = (e: SyntheticEvent) => {
-    e.preventDefault();
+  const onApply = () => {
     setApplied(draft);
     setPage(1);
   };
@@ -57,110 +59,80 @@ export function UsersAdmin() {
     setPage(1);
   };
 
-  const confirmDelete = async () => {
-    if (!deleting) return;
-    setBusy(true);
-    setDeleteError(null);
-    try {
-      await deleteUser(deleting.id);
-      setNotice(t('admin.users.deleted', { user: deleting.username }));
-      setDeleting(null);
-      list.reload();
-    } catch (err) {
-      setDeleteError(describe(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const confirmDelete = (u: AdminUser) =>
+    removal.run(async () => {
+      await deleteUser(u.id);
+      return t('admin.users.deleted', { user: u.username });
+    });
 
   if (!viewer) return null;
   const stamp = (iso: string | null) => (iso ? formatStamp(iso, locale) : t('admin.never'));
-  const data = list.data;
-
   return (
-    <section aria-labelledby="admin-users-title">
-      <div className="admin-toolbar">
-        <h2 id="admin-users-title" className="admin-section-title">
-          {t('admin.tab.users')}
-        </h2>
+    <AdminSection
+      id="admin-users-title"
+      title={t('admin.tab.users')}
+      action={
         <button type="button" className="button button--primary" onClick={() => setCreating(true)}>
           {t('admin.users.create')}
         </button>
-      </div>
-      <form className="filters" onSubmit={onApply} aria-label={t('admin.filters')}>
-        <div className="field filters__wide">
-          <label htmlFor="users-q">{t('admin.users.search')}</label>
+      }
+    >
+      <FilterForm onApply={onApply} onReset={onReset}>
+        <Field id="users-q" label={t('admin.users.search')} wide>
           <input id="users-q" type="search" value={draft.q} onChange={(e) => set('q', e.target.value)} />
-        </div>
+        </Field>
         <TriSelect id="users-active" label={t('admin.users.active')} value={draft.active} onChange={(v) => set('active', v)} />
         <TriSelect id="users-staff" label={t('admin.users.staff')} value={draft.staff} onChange={(v) => set('staff', v)} />
         <TriSelect id="users-superuser" label={t('admin.users.superuser')} value={draft.superuser} onChange={(v) => set('superuser', v)} />
-        <div className="field">
-          <label htmlFor="users-joined-from">{t('admin.users.joinedFrom')}</label>
+        <Field id="users-joined-from" label={t('admin.users.joinedFrom')}>
           <input id="users-joined-from" type="date" value={draft.joinedFrom} onChange={(e) => set('joinedFrom', e.target.value)} />
-        </div>
-        <div className="field">
-          <label htmlFor="users-joined-to">{t('admin.users.joinedTo')}</label>
+        </Field>
+        <Field id="users-joined-to" label={t('admin.users.joinedTo')}>
           <input id="users-joined-to" type="date" value={draft.joinedTo} onChange={(e) => set('joinedTo', e.target.value)} />
-        </div>
-        <div className="filters__actions">
-          <button type="submit" className="button button--primary">
-            {t('admin.apply')}
-          </button>
-          <button type="button" className="button" onClick={onReset}>
-            {t('admin.reset')}
-          </button>
-        </div>
-      </form>
+        </Field>
+      </FilterForm>
       <p className="muted small">{t('admin.zone', { zone: localZoneName() })}</p>
-      <Notice kind="ok">{notice}</Notice>
-      {list.error !== null && <Notice kind="error">{describe(list.error)}</Notice>}
-      <TableScroll label={t('admin.tab.users')}>
-        <table className="admin-table" aria-busy={list.loading}>
-          <thead>
-            <tr>
-              <SortHeader label={t('admin.users.username')} dir={dirOf(sort, 'username')} onClick={() => sortBy('username')} />
-              <th scope="col">{t('admin.users.email')}</th>
-              <th scope="col">{t('admin.users.active')}</th>
-              <th scope="col">{t('admin.users.staff')}</th>
-              <th scope="col">{t('admin.users.superuser')}</th>
-              <SortHeader label={t('admin.users.joined')} dir={dirOf(sort, 'date_joined')} onClick={() => sortBy('date_joined')} />
-              <SortHeader label={t('admin.users.lastLogin')} dir={dirOf(sort, 'last_login')} onClick={() => sortBy('last_login')} />
-              <th scope="col">{t('admin.users.lastSeen')}</th>
-              <th scope="col">{t('admin.actions')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {data?.results.map((u) => (
-              <tr key={u.id} data-testid="admin-user-row">
-                <td>{u.username}</td>
-                <td>{u.email}</td>
-                <td>
-                  <YesNo value={u.is_active} />
-                </td>
-                <td>
-                  <YesNo value={u.is_staff} />
-                </td>
-                <td>
-                  <YesNo value={u.is_superuser} />
-                </td>
-                <td>{stamp(u.date_joined)}</td>
-                <td>{stamp(u.last_login)}</td>
-                <td>{stamp(u.last_seen)}</td>
-                <td>
-                  <button type="button" className="button button--small" onClick={() => setEditing(u)}>
-                    {t('admin.edit')}{' '}
-                    <span className="visually-hidden">{u.username}</span>
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </TableScroll>
-      {data && data.results.length === 0 && <p className="muted">{t('admin.empty')}</p>}
-      {list.loading && !data && <p role="status">{t('app.loading')}</p>}
-      {data && <Pagination page={page} pageSize={data.page_size} count={data.count} onPage={setPage} />}
+      <PagedAdminTable
+        label={t('admin.tab.users')}
+        notice={notice}
+        list={list}
+        page={page}
+        onPage={setPage}
+        head={
+          <>
+            <SortHeader label={t('admin.users.username')} dir={dirOf(sort, 'username')} onClick={() => sortBy('username')} />
+            <th scope="col">{t('admin.users.email')}</th>
+            <th scope="col">{t('admin.users.active')}</th>
+            <th scope="col">{t('admin.users.staff')}</th>
+            <th scope="col">{t('admin.users.superuser')}</th>
+            <SortHeader label={t('admin.users.joined')} dir={dirOf(sort, 'date_joined')} onClick={() => sortBy('date_joined')} />
+            <SortHeader label={t('admin.users.lastLogin')} dir={dirOf(sort, 'last_login')} onClick={() => sortBy('last_login')} />
+            <th scope="col">{t('admin.users.lastSeen')}</th>
+            <th scope="col">{t('admin.actions')}</th>
+          </>
+        }
+        row={(u: AdminUser) => (
+          <tr key={u.id} data-testid="admin-user-row">
+            <td>{u.username}</td>
+            <td>{u.email}</td>
+            <td>
+              <YesNo value={u.is_active} />
+            </td>
+            <td>
+              <YesNo value={u.is_staff} />
+            </td>
+            <td>
+              <YesNo value={u.is_superuser} />
+            </td>
+            <td>{stamp(u.date_joined)}</td>
+            <td>{stamp(u.last_login)}</td>
+            <td>{stamp(u.last_seen)}</td>
+            <td>
+              <RowAction label={t('admin.edit')} name={u.username} onClick={() => setEditing(u)} />
+            </td>
+          </tr>
+        )}
+      />
 
       {editing && (
         <UserEditor
@@ -174,7 +146,7 @@ export function UsersAdmin() {
           }}
           onDelete={(u) => {
             setEditing(null);
-            setDeleteError(null);
+            removal.clearError();
             setDeleting(u);
           }}
         />
@@ -190,18 +162,15 @@ export function UsersAdmin() {
         />
       )}
       {deleting && (
-        <ConfirmDialog
+        <DeleteConfirm
           title={t('admin.users.deleteTitle')}
           message={<p>{t('admin.users.deleteConfirm', { user: deleting.username })}</p>}
-          confirmLabel={t('admin.delete')}
-          cancelLabel={t('admin.cancel')}
-          closeLabel={t('admin.close')}
-          busy={busy}
-          error={deleteError}
-          onConfirm={() => void confirmDelete()}
+          busy={removal.busy}
+          error={removal.error}
+          onConfirm={() => void confirmDelete(deleting)}
           onCancel={() => setDeleting(null)}
         />
       )}
-    </section>
+    </AdminSection>
   );
 }

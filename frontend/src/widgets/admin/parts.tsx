@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { useI18n } from '@/shared/i18n/context';
+import { ConfirmDialog } from '@/shared/ui/Dialog';
 import type { Tri } from './format';
 
 /** Horizontally scrollable, keyboard-focusable table container (phone layout). */
@@ -71,5 +72,23 @@ export function SortHeader({ label, dir, onClick }: { label: string; dir: SortDi
         {dir && <span className="visually-hidden"> ({dir === 'asc' ? t('admin.sortAsc') : t('admin.sortDesc')})</span>}
       </button>
     </th>
+  );
+}
+
+/** The confirmation before an admin deletion: "Delete" / "Cancel" in the viewer's language. */
+export function DeleteConfirm({ title, message, busy, error, onConfirm, onCancel }: { title: string; message: ReactNode; busy: boolean; error: string | null; onConfirm: () => void; onCancel: () => void }) {
+  const { t } = useI18n();
+  return (
+    <ConfirmDialog
+      title={title}
+      message={message}
+      confirmLabel={t('admin.delete')}
+      cancelLabel={t('admin.cancel')}
+      closeLabel={t('admin.close')}
+      busy={busy}
+      error={error}
+      onConfirm={onConfirm}
+      onCancel={onCancel}
+    />
   );
 }
