@@ -35,6 +35,7 @@ typedef struct ws_pkey {
     char *img; /* absolute avatar URL of the latest connection, may be NULL */
     int count;
     int64_t last_seen_ms; /* monotonic: connect or ping */
+    int64_t first_ms;     /* monotonic: the key's first socket here connected */
     uint64_t ping_batch;
     uint64_t created_view; /* views received before the key existed */
     struct ws_pkey *next;
@@ -128,10 +129,14 @@ void ws_presence_free(ws_server_t *srv)
     srv->presence = NULL;
 }
 
-/* Adds the identifying fields of k to a report item. */
+/* Adds the identifying fields of k to a report item. "since" lets presence
+ * order the view by when keys really connected rather than by when each
+ * gateway's (or shard's) batch happened to arrive (websocket.md §3.4:
+ * insertion order). */
 static bool ws_pkey_describe(cJSON *o, const ws_pkey_t *k)
 {
-    if (!cJSON_AddStringToObject(o, "k", k->key) || !cJSON_AddNumberToObject(o, "n", k->count))
+    if (!cJSON_AddStringToObject(o, "k", k->key) || !cJSON_AddNumberToObject(o, "n", k->count) ||
+        !cJSON_AddNumberToObject(o, "since", (double)(ws_now_ms() - k->first_ms)))
         return false;
     if (!k->user) return true;
     return cJSON_AddStringToObject(o, "user", k->username) &&
@@ -195,6 +200,7 @@ void ws_presence_join(ws_conn_t *c)
                 return;
             }
             k->user = c->user != NULL;
+            k->first_ms = now;
             k->created_view = p->views;
             *slot = k;
             p->nkeys++;

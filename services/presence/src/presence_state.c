@@ -32,8 +32,9 @@ typedef struct ps_key {
     char *username;
     char *img;
     ps_contrib_t *contribs;
+    int64_t at; /* when it first connected anywhere (now − "since") */
     struct ps_key *hnext;
-    struct ps_key *prev, *next; /* insertion order */
+    struct ps_key *prev, *next; /* insertion order: by at, then arrival */
 } ps_key_t;
 
 struct pstate {
@@ -93,12 +94,8 @@ static void ps_key_free(ps_key_t *k)
     free(k);
 }
 
-static void ps_key_delete(pstate_t *p, ps_key_t *k)
+static void ps_key_unlink(pstate_t *p, ps_key_t *k)
 {
-    ps_key_t **pp = &p->buckets[ps_hash(k->key) % PS_BUCKETS];
-    while (*pp != k)
-        pp = &(*pp)->hnext;
-    *pp = k->hnext;
     if (k->prev)
         k->prev->next = k->next;
     else
@@ -107,6 +104,64 @@ static void ps_key_delete(pstate_t *p, ps_key_t *k)
         k->next->prev = k->prev;
     else
         p->last = k->prev;
+    k->prev = k->next = NULL;
+}
+
+/* The view lists users "in the order they were first inserted" (websocket.md
+ * §3.4). Reports of different gateways (and of a gateway's shards) arrive in
+ * 50 ms batches in any order, so a key is placed by when it connected, walking
+ * back from the end past keys that connected later. The walk is bounded: keys
+ * arrive within a batch or two of connecting, so only the last few can be
+ * later; a snapshot after a presence restart just appends the rest. */
+#define PS_ORDER_WALK 256
+
+static void ps_key_place(pstate_t *p, ps_key_t *k)
+{
+    ps_key_t *after = p->last;
+    for (int i = 0; after && after->at > k->at && i < PS_ORDER_WALK; i++)
+        after = after->prev;
+    k->prev = after;
+    k->next = after ? after->next : p->first;
+    if (k->next)
+        k->next->prev = k;
+    else
+        p->last = k;
+    if (after)
+        after->next = k;
+    else
+        p->first = k;
+}
+
+/* When the item's key connected, on this instance's clock: now − "since";
+ * an item without "since" (an older gateway) counts as connecting now. */
+static int64_t ps_item_at(const cJSON *item, int64_t now)
+{
+    int64_t since = 0;
+    if (!json_int(item, "since", &since) || since < 0 || since > now) return now;
+    return now - since;
+}
+
+/* A contribution that connected well before the key's recorded time (another
+ * gateway's older socket) moves the key back to where it belongs. The margin
+ * keeps the few ms of transit jitter between reports from reordering keys. */
+#define PS_ORDER_MARGIN_MS 100
+
+static void ps_key_reorder(pstate_t *p, ps_key_t *k, int64_t at)
+{
+    if (at >= k->at - PS_ORDER_MARGIN_MS) return;
+    k->at = at;
+    ps_key_unlink(p, k);
+    ps_key_place(p, k);
+    p->changed = true;
+}
+
+static void ps_key_delete(pstate_t *p, ps_key_t *k)
+{
+    ps_key_t **pp = &p->buckets[ps_hash(k->key) % PS_BUCKETS];
+    while (*pp != k)
+        pp = &(*pp)->hnext;
+    *pp = k->hnext;
+    ps_key_unlink(p, k);
     if (!k->user) p->guests--;
     ps_note(p, k, false);
     p->changed = true;
@@ -139,10 +194,13 @@ static ps_key_t *ps_key_find(pstate_t *p, const char *key)
 }
 
 /* Finds or creates key; a user key takes name/uid/img from the item. */
-static ps_key_t *ps_key_get(pstate_t *p, const cJSON *item, const char *key)
+static ps_key_t *ps_key_get(pstate_t *p, const cJSON *item, const char *key, int64_t now)
 {
     ps_key_t *k = ps_key_find(p, key);
-    if (k) return k;
+    if (k) {
+        ps_key_reorder(p, k, ps_item_at(item, now));
+        return k;
+    }
     bool user = key[0] == 'u';
     const char *name = json_str(item, "user");
     /* The view lists names and last_seen looks keys up by name: a user key
@@ -154,15 +212,11 @@ static ps_key_t *ps_key_get(pstate_t *p, const cJSON *item, const char *key)
         return NULL;
     }
     k->user = user;
+    k->at = ps_item_at(item, now);
     unsigned b = ps_hash(key) % PS_BUCKETS;
     k->hnext = p->buckets[b];
     p->buckets[b] = k;
-    k->prev = p->last;
-    if (p->last)
-        p->last->next = k;
-    else
-        p->first = k;
-    p->last = k;
+    ps_key_place(p, k);
     if (!user) p->guests++;
     ps_note(p, k, true);
     p->changed = true;
@@ -273,7 +327,7 @@ static void ps_apply_event(pstate_t *p, ps_gateway_t *gw, const cJSON *e, int64_
         return;
     }
     if (strcmp(op, "join") && strcmp(op, "ping") && strcmp(op, "leave")) return;
-    ps_key_t *k = ps_key_get(p, e, key);
+    ps_key_t *k = ps_key_get(p, e, key, now);
     ps_contrib_t *c = k ? ps_contrib_get(k, gw) : NULL;
     if (!c) return;
     if (!strcmp(op, "join"))
@@ -303,7 +357,8 @@ static void ps_apply_snapshot_item(pstate_t *p, ps_gateway_t *gw, uint64_t gen, 
     ps_contrib_t *c = k ? ps_contrib_find(k, gw) : NULL;
     if (!c && now - seen > p->ttl)
         return; /* a silent socket past TTL is not resurrected by snapshots */
-    if (!k && !(k = ps_key_get(p, e, key))) return;
+    if (!k && !(k = ps_key_get(p, e, key, now))) return;
+    ps_key_reorder(p, k, ps_item_at(e, now));
     if (!c && !(c = ps_contrib_get(k, gw))) return;
     if (!k->img && k->user) ps_key_describe(p, k, e);
     c->count = (int)n;

@@ -158,6 +158,34 @@ static void two_gateways_merge(void **state)
     pstate_free(p);
 }
 
+#define JOIN_SINCE(gw, user, since)                                                                \
+    "{\"gw\":\"" gw "\",\"ev\":[{\"op\":\"join\",\"k\":\"u:" user "\",\"n\":1,\"since\":" #since   \
+    ",\"user\":\"" user "\",\"uid\":1,\"img\":null}]}"
+
+/* §3.4 insertion order across gateways whose batches arrive out of order:
+ * keys are placed by when they connected ("since"), not by arrival. */
+static void order_by_connect_time_across_gateways(void **state)
+{
+    pstate_t *p = pstate_new(TTL, GRACE);
+    apply(p, JOIN_SINCE("A", "ann", 0), 10000);   /* connected at 10000 */
+    apply(p, JOIN_SINCE("B", "carl", 10), 10050); /* connected at 10040 */
+    apply(p, JOIN_SINCE("A", "bea", 30), 10060);  /* connected at 10030: before carl */
+    apply(p, JOIN("A", "dan", 1), 10070);         /* no "since" (older gateway): last */
+    char *v = view_at(p, 10080);
+    char *ann = strstr(v, "ann"), *bea = strstr(v, "bea"), *carl = strstr(v, "carl"),
+         *dan = strstr(v, "dan");
+    assert_true(ann && bea && carl && dan);
+    assert_true(ann < bea && bea < carl && carl < dan);
+    /* a second gateway's much older socket of carl moves carl to the front;
+     * jitter within the margin does not reorder */
+    apply(p, JOIN_SINCE("B", "ann", 80), 10090);    /* 10010 vs 10000: kept */
+    apply(p, JOIN_SINCE("A", "carl", 5000), 10100); /* connected at 5100 */
+    v = view_at(p, 10110);
+    carl = strstr(v, "carl"), ann = strstr(v, "ann"), bea = strstr(v, "bea");
+    assert_true(carl < ann && ann < bea);
+    pstate_free(p);
+}
+
 static void dead_gateway_expires(void **state)
 {
     pstate_t *p = pstate_new(TTL, GRACE);
@@ -252,8 +280,10 @@ static void malformed_reports(void **state)
 static void user_key_matches_name_and_long_names(void **state)
 {
     pstate_t *p = pstate_new(TTL, GRACE);
-    apply(p, "{\"gw\":\"A\",\"ev\":[{\"op\":\"join\",\"k\":\"u:bob\",\"n\":1,"
-             "\"user\":\"mallory\",\"uid\":2,\"img\":null}]}", 0);
+    apply(p,
+          "{\"gw\":\"A\",\"ev\":[{\"op\":\"join\",\"k\":\"u:bob\",\"n\":1,"
+          "\"user\":\"mallory\",\"uid\":2,\"img\":null}]}",
+          0);
     assert_string_equal(view_at(p, 10), "{\"online\":[],\"guests\":0}");
     char name[601] = "";
     for (int i = 0; i < 150; i++)
@@ -261,7 +291,8 @@ static void user_key_matches_name_and_long_names(void **state)
     char report[1400];
     snprintf(report, sizeof report,
              "{\"gw\":\"A\",\"ev\":[{\"op\":\"join\",\"k\":\"u:%s\",\"n\":1,"
-             "\"user\":\"%s\",\"uid\":3,\"img\":null}]}", name, name);
+             "\"user\":\"%s\",\"uid\":3,\"img\":null}]}",
+             name, name);
     apply(p, report, 20);
     pstate_sweep(p, 30);
     assert_true(pstate_user_live(p, name));
@@ -279,6 +310,7 @@ int main(void)
         cmocka_unit_test(ttl_without_pings),
         cmocka_unit_test(pings_refresh),
         cmocka_unit_test(two_gateways_merge),
+        cmocka_unit_test(order_by_connect_time_across_gateways),
         cmocka_unit_test(dead_gateway_expires),
         cmocka_unit_test(lost_leave_repaired_by_snapshot),
         cmocka_unit_test(restarted_instance_converges),
