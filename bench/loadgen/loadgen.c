@@ -79,6 +79,14 @@ static int64_t pres_start_ns, pres_done_ns;
 static volatile sig_atomic_t interrupted;
 static int connect_next, connect_limit; /* connects made / allowed so far */
 
+/* CPU time (user + system, all threads) this process has used so far. */
+static double cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 static int64_t now_ns(void)
 {
     struct timespec ts;
@@ -566,6 +574,7 @@ int main(int argc, char **argv)
 
     if (chat) {
         serve_until(now_ns() + 500000000LL, NULL); /* let subscriptions settle */
+        double cpu_begin = cpu_s();
         int64_t begin = now_ns();
         send_until_ns = begin + (int64_t)opt.duration * 1000000000LL;
         serve_until(send_until_ns, NULL);
@@ -574,6 +583,7 @@ int main(int argc, char **argv)
         uint64_t ok_msgs = sent > errors_rl + errors_other ? sent - errors_rl - errors_other : 0;
         drain_target = ok_msgs * (uint64_t)opt.subs;
         serve_until(end_send + 10000000000LL, drained); /* late frames still count */
+        double cpu_used = cpu_s() - cpu_begin;
         uint64_t expected = drain_target;
         uint64_t unique = delivered - dups - reorders;
         printf("subs=%d pubs=%d rate=%.0f msg/s duration=%.1fs\n", opt.subs, opt.pubs, opt.rate,
@@ -588,6 +598,10 @@ int main(int argc, char **argv)
                (unsigned long long)reorders);
         printf("latency_ms p50=%.2f p99=%.2f max=%.2f\n", lat_percentile(0.50),
                lat_percentile(0.99), lat_max_ns / 1e6);
+        /* the generator's own cost: CPU (user + system) from the first send
+         * until the last frame arrived, per delivered frame */
+        printf("loadgen_cpu=%.2fs per_frame_us=%.2f\n", cpu_used,
+               delivered ? cpu_used * 1e6 / (double)delivered : 0.0);
     } else if (idle) {
         serve_until(now_ns() + 3000000000LL, NULL);
         long rss_after = rss_total();
