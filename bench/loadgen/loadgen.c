@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <ev.h>
 #include <libwebsockets.h>
 
 #define MAX_SOCKETS 60000
@@ -55,6 +56,7 @@ typedef enum { K_SUB, K_PUB, K_IDLE, K_PRES, K_OBS } kind_t;
 typedef struct {
     int id;
     struct lws_context *ctx;
+    struct ev_loop *loop; /* --evlib ev: the context's (foreign) libev loop */
     pthread_t thread;
     int *conn_ids; /* the sockets this context opens, in order */
     int nconn, connect_next;
@@ -86,6 +88,7 @@ static struct {
     const char *pids;
     char origin[128];
     int threads; /* receiver threads; 0 = everything on the main thread */
+    bool evlib_ev; /* libev (epoll) event loops instead of lws's poll() loop */
 } opt = {.mode = "chat", .room = "public", .subs = 100, .pubs = 2, .duration = 10, .rate = 100,
          .threads = -1};
 
@@ -406,6 +409,17 @@ static void connect_some(worker_t *w)
 }
 
 /* Receiver thread: services its own context until told to stop. */
+/* One turn of a context's loop: lws_service() runs lws's own poll() loop;
+ * with an event library lws_service() would run that library's loop (run_pt)
+ * rather than one poll, so the loop is turned here directly, once. */
+static void service_once(worker_t *w)
+{
+    if (w->loop)
+        ev_run(w->loop, EVRUN_ONCE);
+    else
+        lws_service(w->ctx, 0);
+}
+
 static void *rx_main(void *arg)
 {
     worker_t *w = arg;
@@ -414,7 +428,7 @@ static void *rx_main(void *arg)
     pthread_setname_np(pthread_self(), name);
     while (!atomic_load(&rx_stop)) {
         connect_some(w);
-        lws_service(w->ctx, 0);
+        service_once(w);
     }
     return NULL;
 }
@@ -456,7 +470,7 @@ static void serve_until(int64_t deadline_ns, bool (*done)(void))
     while (!interrupted && now_ns() < deadline_ns && !(done && done())) {
         connect_some(&workers[0]);
         pace();
-        lws_service(workers[0].ctx, 0);
+        service_once(&workers[0]);
     }
 }
 
@@ -513,7 +527,8 @@ static void usage(void)
             "  presence: --guests G --users U\n"
             "  --origin HOST:PORT (sent as http://HOST:PORT; default the HTTP port)\n"
             "  --threads N  receiver threads, each with its own lws context (default: nproc;\n"
-            "               0 = every socket on the main thread, as before; ≤ %d)\n",
+            "               0 = every socket on the main thread, as before; ≤ %d)\n"
+            "  --evlib poll|ev  lws's own poll() loop (default) or libev (epoll) loops\n",
             MAX_DURATION_S, MAX_THREADS);
     exit(2);
 }
@@ -536,6 +551,7 @@ int main(int argc, char **argv)
         {"subs", 1, 0, 's'},   {"pubs", 1, 0, 'p'}, {"rate", 1, 0, 'R'},   {"duration", 1, 0, 'd'},
         {"idle", 1, 0, 'i'},   {"pids", 1, 0, 'P'}, {"guests", 1, 0, 'g'}, {"users", 1, 0, 'u'},
         {"origin", 1, 0, 'o'}, {"presence", 0, 0, 'Q'}, {"threads", 1, 0, 'T'},
+        {"evlib", 1, 0, 'E'},
         {0, 0, 0, 0}};
     int ch;
     bool have_ws = false;
@@ -583,6 +599,12 @@ int main(int argc, char **argv)
             break;
         case 'o':
             snprintf(opt.origin, sizeof opt.origin, "%s", optarg);
+            break;
+        case 'E':
+            if (!strcmp(optarg, "ev"))
+                opt.evlib_ev = true;
+            else if (strcmp(optarg, "poll"))
+                usage();
             break;
         case 'T':
             opt.threads = atoi(optarg);
@@ -661,6 +683,15 @@ int main(int argc, char **argv)
         info.port = CONTEXT_PORT_NO_LISTEN;
         info.protocols = protocols;
         info.fd_limit_per_thread = (unsigned int)workers[i].nconn + 64;
+        void *loops[1];
+        if (opt.evlib_ev) {
+            /* a loop of our own, so one turn of it is ours to run */
+            workers[i].loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
+            if (!workers[i].loop) die("ev_loop_new");
+            loops[0] = workers[i].loop;
+            info.options |= LWS_SERVER_OPTION_LIBEV;
+            info.foreign_loops = loops;
+        }
         workers[i].ctx = lws_create_context(&info);
         if (!workers[i].ctx) die("lws context");
     }
@@ -739,6 +770,7 @@ int main(int argc, char **argv)
     /* the receiver threads are gone: their contexts are destroyed here */
     for (int i = 0; i < nworkers; i++) {
         lws_context_destroy(workers[i].ctx);
+        if (workers[i].loop) ev_loop_destroy(workers[i].loop);
         free(workers[i].conn_ids);
         free(workers[i].lat_hist);
     }
