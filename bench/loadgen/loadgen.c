@@ -373,7 +373,7 @@ static void pace(void)
         if (!last) last = t;
         sent_owed += opt.rate * (double)(t - last) / 1e9;
         last = t;
-        int pub = 0;
+        static int pub; /* round-robin across calls: one message is owed per call at low rates */
         while (sent_owed >= 1.0) {
             conn_t *c = &conns[opt.subs + (pub++ % opt.pubs)];
             if (c->open) {
