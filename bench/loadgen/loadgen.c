@@ -87,10 +87,9 @@ static struct {
     int duration;
     const char *pids;
     char origin[128];
-    int threads; /* receiver threads; 0 = everything on the main thread */
-    bool evlib_ev; /* libev (epoll) event loops instead of lws's poll() loop */
-} opt = {.mode = "chat", .room = "public", .subs = 100, .pubs = 2, .duration = 10, .rate = 100,
-         .threads = -1};
+    int threads;   /* receiver threads; 0 = everything on the main thread */
+    bool evlib_ev; /* libev (epoll) loops (default) instead of lws's poll() loop */
+} opt = {.mode = "chat", .room = "public", .subs = 100, .pubs = 2, .duration = 10, .rate = 100};
 
 static worker_t workers[MAX_THREADS + 1];
 static int nworkers; /* 1 + opt.threads */
@@ -119,7 +118,8 @@ static double cpu_s(void)
 {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+    return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+           (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 static int64_t now_ns(void)
@@ -528,7 +528,7 @@ static void usage(void)
             "  --origin HOST:PORT (sent as http://HOST:PORT; default the HTTP port)\n"
             "  --threads N  receiver threads, each with its own lws context (default: nproc;\n"
             "               0 = every socket on the main thread, as before; ≤ %d)\n"
-            "  --evlib poll|ev  lws's own poll() loop (default) or libev (epoll) loops\n",
+            "  --evlib ev|poll  libev (epoll) loops (default) or lws's own poll() loop\n",
             MAX_DURATION_S, MAX_THREADS);
     exit(2);
 }
@@ -550,11 +550,12 @@ int main(int argc, char **argv)
         {"ws", 1, 0, 'w'},     {"http", 1, 0, 'h'}, {"mode", 1, 0, 'm'},   {"room", 1, 0, 'r'},
         {"subs", 1, 0, 's'},   {"pubs", 1, 0, 'p'}, {"rate", 1, 0, 'R'},   {"duration", 1, 0, 'd'},
         {"idle", 1, 0, 'i'},   {"pids", 1, 0, 'P'}, {"guests", 1, 0, 'g'}, {"users", 1, 0, 'u'},
-        {"origin", 1, 0, 'o'}, {"presence", 0, 0, 'Q'}, {"threads", 1, 0, 'T'},
-        {"evlib", 1, 0, 'E'},
+        {"origin", 1, 0, 'o'}, {"presence", 0, 0, 'Q'}, {"threads", 1, 0, 'T'}, {"evlib", 1, 0, 'E'},
         {0, 0, 0, 0}};
     int ch;
     bool have_ws = false;
+    opt.threads = -1; /* default: one receiver thread per CPU */
+    opt.evlib_ev = true;
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (ch) {
         case 'w':
@@ -601,9 +602,9 @@ int main(int argc, char **argv)
             snprintf(opt.origin, sizeof opt.origin, "%s", optarg);
             break;
         case 'E':
-            if (!strcmp(optarg, "ev"))
-                opt.evlib_ev = true;
-            else if (strcmp(optarg, "poll"))
+            if (!strcmp(optarg, "ev") || !strcmp(optarg, "poll"))
+                opt.evlib_ev = !strcmp(optarg, "ev");
+            else
                 usage();
             break;
         case 'T':
