@@ -50,9 +50,10 @@ typedef enum { K_SUB, K_PUB, K_IDLE, K_PRES, K_OBS } kind_t;
 
 /* One lws context and the thread that services it. Worker 0 is the control
  * context on the main thread (publishers, observer, pacing); workers 1..N are
- * receivers. Everything below `connect` is touched only by the worker's own
- * thread while it runs, except `delivered` (atomic, read by the main thread to
- * see the drain) and is read by the main thread only after pthread_join. */
+ * receivers. ctx, loop and the socket list are set up before the threads
+ * start; the rest is touched only by the worker's own thread while it runs
+ * and read by the main thread after pthread_join, except `delivered`, which
+ * the main thread also reads (atomically) to see the drain. */
 typedef struct {
     int id;
     struct lws_context *ctx;
@@ -408,7 +409,6 @@ static void connect_some(worker_t *w)
         connect_one(&conns[w->conn_ids[w->connect_next++]]);
 }
 
-/* Receiver thread: services its own context until told to stop. */
 /* One turn of a context's loop: lws_service() runs lws's own poll() loop;
  * with an event library lws_service() would run that library's loop (run_pt)
  * rather than one poll, so the loop is turned here directly, once. */
@@ -420,6 +420,7 @@ static void service_once(worker_t *w)
         lws_service(w->ctx, 0);
 }
 
+/* Receiver thread: services its own context until told to stop. */
 static void *rx_main(void *arg)
 {
     worker_t *w = arg;
