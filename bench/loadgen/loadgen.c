@@ -1,5 +1,7 @@
 /* echochat-loadgen: bounded, loopback-only load generator for the gateway's
- * WebSocket front (libwebsockets client, one service thread).
+ * WebSocket front (libwebsockets clients: a control context on the main
+ * thread for publishers and the presence observer, and --threads receiver
+ * contexts, each with its own service thread, for everything else).
  *
  * Modes:
  *   chat      S guest subscribers + P registered publishers in one room; each
@@ -24,6 +26,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -34,18 +37,40 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <ev.h>
 #include <libwebsockets.h>
 
 #define MAX_SOCKETS 60000
 #define MAX_PUBS 200
 #define MAX_DURATION_S 600
+#define MAX_THREADS 64
 #define LAT_BUCKETS 200000 /* 10 µs resolution up to 2 s */
 
 typedef enum { K_SUB, K_PUB, K_IDLE, K_PRES, K_OBS } kind_t;
 
+/* One lws context and the thread that services it. Worker 0 is the control
+ * context on the main thread (publishers, observer, pacing); workers 1..N are
+ * receivers. ctx, loop and the socket list are set up before the threads
+ * start; the rest is touched only by the worker's own thread while it runs
+ * and read by the main thread after pthread_join, except `delivered`, which
+ * the main thread also reads (atomically) to see the drain. */
+typedef struct {
+    int id;
+    struct lws_context *ctx;
+    struct ev_loop *loop; /* --evlib ev: the context's (foreign) libev loop */
+    pthread_t thread;
+    int *conn_ids; /* the sockets this context opens, in order */
+    int nconn, connect_next;
+    _Atomic uint64_t delivered;
+    uint64_t dups, reorders;
+    uint64_t *lat_hist; /* [LAT_BUCKETS + 1] */
+    int64_t lat_max_ns;
+} worker_t;
+
 typedef struct {
     kind_t kind;
     int idx;
+    worker_t *w;
     struct lws *wsi;
     bool open;
     int pending;  /* publisher: messages due */
@@ -63,21 +88,40 @@ static struct {
     int duration;
     const char *pids;
     char origin[128];
+    int threads;   /* receiver threads; 0 = everything on the main thread */
+    bool evlib_ev; /* libev (epoll) loops (default) instead of lws's poll() loop */
 } opt = {.mode = "chat", .room = "public", .subs = 100, .pubs = 2, .duration = 10, .rate = 100};
 
-static struct lws_context *ctx;
+static worker_t workers[MAX_THREADS + 1];
+static int nworkers; /* 1 + opt.threads */
 static conn_t *conns;
-static int nconns, nopen, nfailed;
+static int nconns;
+static atomic_int nopen, nfailed;
 static char (*cookies)[192]; /* per publisher / user: "sessionid=..." */
+/* main thread only */
 static int64_t send_until_ns;
 static double sent_owed;
-static uint64_t sent, errors_rl, errors_other, delivered, dups, reorders;
-static uint32_t *last_seq; /* [sub][pub] last sequence seen + 1 (0 = none) */
+static uint64_t sent, errors_rl, errors_other;
+static int64_t pres_start_ns, pres_done_ns;
+/* [sub][pub] last sequence seen + 1 (0 = none); a subscriber's row is only
+ * touched by the thread of the context it belongs to */
+static uint32_t *last_seq;
+static volatile sig_atomic_t interrupted;
+static atomic_bool connect_go; /* the workers may open their sockets */
+static atomic_bool rx_stop;    /* receiver threads: leave the loop */
+/* totals, merged from the workers after they have been joined */
+static uint64_t delivered, dups, reorders;
 static uint64_t lat_hist[LAT_BUCKETS + 1];
 static int64_t lat_max_ns;
-static int64_t pres_start_ns, pres_done_ns;
-static volatile sig_atomic_t interrupted;
-static int connect_next, connect_limit; /* connects made / allowed so far */
+
+/* CPU time (user + system, all threads) this process has used so far. */
+static double cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+           (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
 
 static int64_t now_ns(void)
 {
@@ -168,12 +212,12 @@ static int register_user(int i, char *cookie, size_t cap)
     return 0;
 }
 
-static void record_latency(int64_t ns)
+static void record_latency(worker_t *w, int64_t ns)
 {
     if (ns < 0) ns = 0;
-    if (ns > lat_max_ns) lat_max_ns = ns;
+    if (ns > w->lat_max_ns) w->lat_max_ns = ns;
     int64_t b = ns / 10000;
-    lat_hist[b < LAT_BUCKETS ? b : LAT_BUCKETS]++;
+    w->lat_hist[b < LAT_BUCKETS ? b : LAT_BUCKETS]++;
 }
 
 static double lat_percentile(double q)
@@ -205,14 +249,15 @@ static void on_chat_frame(conn_t *c, const char *in, size_t len)
     unsigned seq;
     long long ts;
     if (sscanf(m + 15, "%d %u %lld", &pub, &seq, &ts) != 3 || pub < 0 || pub >= opt.pubs) return;
-    delivered++;
-    record_latency(now_ns() - ts);
+    worker_t *w = c->w;
+    atomic_fetch_add_explicit(&w->delivered, 1, memory_order_relaxed);
+    record_latency(w, now_ns() - ts);
     uint32_t *last = &last_seq[(size_t)c->idx * (size_t)opt.pubs + (size_t)pub];
     if (seq + 1 == *last || seq + 1 < *last) {
         if (seq + 1 == *last)
-            dups++;
+            w->dups++;
         else
-            reorders++;
+            w->reorders++;
         return;
     }
     *last = seq + 1;
@@ -257,11 +302,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     }
     case LWS_CALLBACK_CLIENT_ESTABLISHED:
         c->open = true;
-        nopen++;
+        atomic_fetch_add(&nopen, 1);
         return 0;
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-        nfailed++;
-        if (nfailed <= 5)
+        if (atomic_fetch_add(&nfailed, 1) < 5)
             fprintf(stderr, "loadgen: connect failed: %s\n", in ? (const char *)in : "?");
         c->wsi = NULL;
         return 0;
@@ -284,7 +328,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return 0;
     }
     case LWS_CALLBACK_CLIENT_CLOSED:
-        if (c->open) nopen--;
+        if (c->open) atomic_fetch_sub(&nopen, 1);
         c->open = false;
         c->wsi = NULL;
         return 0;
@@ -303,7 +347,7 @@ static void connect_one(conn_t *c)
     char path[256];
     struct lws_client_connect_info ci;
     memset(&ci, 0, sizeof ci);
-    ci.context = ctx;
+    ci.context = c->w->ctx;
     ci.address = opt.host;
     ci.port = opt.ws_port;
     if (c->kind == K_PRES || c->kind == K_OBS || (c->kind == K_IDLE && opt.idle_presence))
@@ -320,7 +364,8 @@ static void connect_one(conn_t *c)
     lws_client_connect_via_info(&ci);
 }
 
-/* Loop thread, at least every 5 ms: paced sends. */
+/* Main thread (publishers live on the control context), at least every
+ * 5 ms: paced sends. */
 static void pace(void)
 {
     int64_t t = now_ns();
@@ -329,7 +374,7 @@ static void pace(void)
         if (!last) last = t;
         sent_owed += opt.rate * (double)(t - last) / 1e9;
         last = t;
-        int pub = 0;
+        static int pub; /* round-robin across calls: one message is owed per call at low rates */
         while (sent_owed >= 1.0) {
             conn_t *c = &conns[opt.subs + (pub++ % opt.pubs)];
             if (c->open) {
@@ -342,14 +387,49 @@ static void pace(void)
 }
 
 /* lws 4.1's poll() here does not always wake for our timers, so a helper
- * thread wakes the loop every 5 ms (lws_cancel_service is the one
+ * thread wakes every loop every 5 ms (lws_cancel_service is the one
  * call that is safe from another thread). */
-static volatile int waker_stop;
+static atomic_bool waker_stop;
 static void *waker_main(void *arg)
 {
-    while (!waker_stop) {
+    while (!atomic_load(&waker_stop)) {
         usleep(5000);
-        lws_cancel_service(ctx);
+        for (int i = 0; i < nworkers; i++)
+            lws_cancel_service(workers[i].ctx);
+    }
+    return NULL;
+}
+
+/* Opens up to 200 of the worker's sockets per turn (so the listen backlog is
+ * never flooded), once the main thread allows it; worker thread only. */
+static void connect_some(worker_t *w)
+{
+    if (!atomic_load(&connect_go)) return;
+    for (int k = 0; k < 200 && w->connect_next < w->nconn; k++)
+        connect_one(&conns[w->conn_ids[w->connect_next++]]);
+}
+
+/* One turn of a context's loop: lws_service() runs lws's own poll() loop;
+ * with an event library lws_service() would run that library's loop (run_pt)
+ * rather than one poll, so the loop is turned here directly, once. */
+static void service_once(worker_t *w)
+{
+    if (w->loop)
+        ev_run(w->loop, EVRUN_ONCE);
+    else
+        lws_service(w->ctx, 0);
+}
+
+/* Receiver thread: services its own context until told to stop. */
+static void *rx_main(void *arg)
+{
+    worker_t *w = arg;
+    char name[16];
+    snprintf(name, sizeof name, "lg-rx%d", w->id);
+    pthread_setname_np(pthread_self(), name);
+    while (!atomic_load(&rx_stop)) {
+        connect_some(w);
+        service_once(w);
     }
     return NULL;
 }
@@ -383,28 +463,54 @@ static void on_signal(int sig)
     interrupted = 1;
 }
 
-/* Runs the loop; staggered connects (200 per turn, so the listen backlog is
- * never flooded) happen here rather than in the timer, whose wake-ups lws
- * may delay while the loop is idle. */
+/* Runs the control context on the main thread; staggered connects happen
+ * here rather than in a timer, whose wake-ups lws may delay while the loop is
+ * idle. */
 static void serve_until(int64_t deadline_ns, bool (*done)(void))
 {
     while (!interrupted && now_ns() < deadline_ns && !(done && done())) {
-        for (int k = 0; k < 200 && connect_next < connect_limit; k++)
-            connect_one(&conns[connect_next++]);
+        connect_some(&workers[0]);
         pace();
-        lws_service(ctx, 0);
+        service_once(&workers[0]);
     }
+}
+
+static uint64_t delivered_so_far(void)
+{
+    uint64_t n = 0;
+    for (int i = 0; i < nworkers; i++)
+        n += atomic_load_explicit(&workers[i].delivered, memory_order_relaxed);
+    return n;
 }
 
 static uint64_t drain_target;
 static bool drained(void)
 {
-    return delivered >= drain_target;
+    return delivered_so_far() >= drain_target;
 }
 
 static bool all_open(void)
 {
-    return connect_next >= nconns && nopen + nfailed >= nconns;
+    /* nconns excludes the presence observer, which is counted in nopen */
+    int extra = !strcmp(opt.mode, "presence");
+    return atomic_load(&nopen) + atomic_load(&nfailed) >= nconns + extra;
+}
+
+/* Stops and joins the receiver threads, then merges their statistics. */
+static void stop_workers(void)
+{
+    atomic_store(&rx_stop, true);
+    for (int i = 1; i < nworkers; i++)
+        pthread_join(workers[i].thread, NULL);
+    for (int i = 0; i < nworkers; i++) {
+        worker_t *w = &workers[i];
+        delivered += atomic_load(&w->delivered);
+        dups += w->dups;
+        reorders += w->reorders;
+        for (int b = 0; b <= LAT_BUCKETS; b++)
+            lat_hist[b] += w->lat_hist[b];
+        if (w->lat_max_ns > lat_max_ns) lat_max_ns = w->lat_max_ns;
+    }
 }
 
 static bool presence_done(void)
@@ -420,8 +526,11 @@ static void usage(void)
             "  chat:     --subs S --pubs P --rate MSGS_PER_S\n"
             "  idle:     --idle N --pids PID,PID [--presence: sockets on /ws/presence/]\n"
             "  presence: --guests G --users U\n"
-            "  --origin HOST:PORT (sent as http://HOST:PORT; default the HTTP port)\n",
-            MAX_DURATION_S);
+            "  --origin HOST:PORT (sent as http://HOST:PORT; default the HTTP port)\n"
+            "  --threads N  receiver threads, each with its own lws context (default: nproc;\n"
+            "               0 = every socket on the main thread, as before; ≤ %d)\n"
+            "  --evlib ev|poll  libev (epoll) loops (default) or lws's own poll() loop\n",
+            MAX_DURATION_S, MAX_THREADS);
     exit(2);
 }
 
@@ -442,9 +551,12 @@ int main(int argc, char **argv)
         {"ws", 1, 0, 'w'},     {"http", 1, 0, 'h'}, {"mode", 1, 0, 'm'},   {"room", 1, 0, 'r'},
         {"subs", 1, 0, 's'},   {"pubs", 1, 0, 'p'}, {"rate", 1, 0, 'R'},   {"duration", 1, 0, 'd'},
         {"idle", 1, 0, 'i'},   {"pids", 1, 0, 'P'}, {"guests", 1, 0, 'g'}, {"users", 1, 0, 'u'},
-        {"origin", 1, 0, 'o'}, {"presence", 0, 0, 'Q'}, {0, 0, 0, 0}};
+        {"origin", 1, 0, 'o'}, {"presence", 0, 0, 'Q'}, {"threads", 1, 0, 'T'}, {"evlib", 1, 0, 'E'},
+        {0, 0, 0, 0}};
     int ch;
     bool have_ws = false;
+    opt.threads = -1; /* default: one receiver thread per CPU */
+    opt.evlib_ev = true;
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (ch) {
         case 'w':
@@ -490,6 +602,16 @@ int main(int argc, char **argv)
         case 'o':
             snprintf(opt.origin, sizeof opt.origin, "%s", optarg);
             break;
+        case 'E':
+            if (!strcmp(optarg, "ev") || !strcmp(optarg, "poll"))
+                opt.evlib_ev = !strcmp(optarg, "ev");
+            else
+                usage();
+            break;
+        case 'T':
+            opt.threads = atoi(optarg);
+            if (opt.threads < 0 || opt.threads > MAX_THREADS) usage();
+            break;
         default:
             usage();
         }
@@ -509,6 +631,11 @@ int main(int argc, char **argv)
         die("presence mode needs --http when --users > 0");
     nconns = chat ? opt.subs + opt.pubs : idle ? opt.idle : opt.guests + opt.users + 1;
     if (nconns < 1 || nconns > MAX_SOCKETS) die("socket count out of range (1..60000)");
+    if (opt.threads < 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        opt.threads = n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : (int)n;
+    }
+    nworkers = 1 + opt.threads;
 
     struct rlimit rl;
     getrlimit(RLIMIT_NOFILE, &rl);
@@ -525,26 +652,53 @@ int main(int argc, char **argv)
             die("could not register users (is auth up? AUTH_RATE_LIMIT?)");
 
     conns = calloc((size_t)nconns, sizeof *conns);
+    for (int i = 0; i < nworkers; i++) {
+        workers[i].id = i;
+        workers[i].conn_ids = calloc((size_t)nconns, sizeof(int));
+        workers[i].lat_hist = calloc(LAT_BUCKETS + 1, sizeof(uint64_t));
+        if (!workers[i].conn_ids || !workers[i].lat_hist) die("out of memory");
+    }
+    int nrx = 0; /* receiving sockets placed so far */
     for (int i = 0; i < nconns; i++) {
-        conns[i].idx = i;
+        conn_t *c = &conns[i];
+        c->idx = i;
         if (chat)
-            conns[i].kind = i < opt.subs ? K_SUB : K_PUB;
+            c->kind = i < opt.subs ? K_SUB : K_PUB;
         else if (idle)
-            conns[i].kind = K_IDLE;
+            c->kind = K_IDLE;
         else
-            conns[i].kind = i < opt.guests + opt.users ? K_PRES : K_OBS;
-        if (chat && conns[i].kind == K_PUB) conns[i].idx = i - opt.subs;
+            c->kind = i < opt.guests + opt.users ? K_PRES : K_OBS;
+        if (chat && c->kind == K_PUB) c->idx = i - opt.subs;
+        /* publishers and the observer on the control context; the rest
+         * round-robin over the receivers */
+        c->w = (c->kind == K_PUB || c->kind == K_OBS || opt.threads == 0)
+                   ? &workers[0]
+                   : &workers[1 + nrx++ % opt.threads];
+        if (c->kind != K_OBS) c->w->conn_ids[c->w->nconn++] = i;
     }
     if (chat) last_seq = calloc((size_t)opt.subs * (size_t)opt.pubs, sizeof *last_seq);
 
     lws_set_log_level(LLL_ERR, NULL);
-    struct lws_context_creation_info info;
-    memset(&info, 0, sizeof info);
-    info.port = CONTEXT_PORT_NO_LISTEN;
-    info.protocols = protocols;
-    info.fd_limit_per_thread = (unsigned int)nconns + 64;
-    ctx = lws_create_context(&info);
-    if (!ctx) die("lws context");
+    for (int i = 0; i < nworkers; i++) {
+        struct lws_context_creation_info info;
+        memset(&info, 0, sizeof info);
+        info.port = CONTEXT_PORT_NO_LISTEN;
+        info.protocols = protocols;
+        info.fd_limit_per_thread = (unsigned int)workers[i].nconn + 64;
+        void *loops[1];
+        if (opt.evlib_ev) {
+            /* a loop of our own, so one turn of it is ours to run */
+            workers[i].loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
+            if (!workers[i].loop) die("ev_loop_new");
+            loops[0] = workers[i].loop;
+            info.options |= LWS_SERVER_OPTION_LIBEV;
+            info.foreign_loops = loops;
+        }
+        workers[i].ctx = lws_create_context(&info);
+        if (!workers[i].ctx) die("lws context");
+    }
+    for (int i = 1; i < nworkers; i++)
+        if (pthread_create(&workers[i].thread, NULL, rx_main, &workers[i]) != 0) die("thread");
 
     pthread_t waker;
     if (pthread_create(&waker, NULL, waker_main, NULL) != 0) die("thread");
@@ -558,14 +712,15 @@ int main(int argc, char **argv)
         pres_start_ns = now_ns();
         start = pres_start_ns;
     }
-    connect_limit = nconns;
+    atomic_store(&connect_go, true);
     serve_until(start + 60000000000LL, all_open);
     double connect_s = (now_ns() - start) / 1e9;
-    printf("mode=%s sockets=%d open=%d failed=%d connect_time=%.2fs\n", opt.mode, nconns, nopen,
-           nfailed, connect_s);
+    printf("mode=%s sockets=%d open=%d failed=%d connect_time=%.2fs threads=%d\n", opt.mode, nconns,
+           atomic_load(&nopen), atomic_load(&nfailed), connect_s, opt.threads);
 
     if (chat) {
         serve_until(now_ns() + 500000000LL, NULL); /* let subscriptions settle */
+        double cpu_begin = cpu_s();
         int64_t begin = now_ns();
         send_until_ns = begin + (int64_t)opt.duration * 1000000000LL;
         serve_until(send_until_ns, NULL);
@@ -574,6 +729,8 @@ int main(int argc, char **argv)
         uint64_t ok_msgs = sent > errors_rl + errors_other ? sent - errors_rl - errors_other : 0;
         drain_target = ok_msgs * (uint64_t)opt.subs;
         serve_until(end_send + 10000000000LL, drained); /* late frames still count */
+        double cpu_used = cpu_s() - cpu_begin;
+        stop_workers();
         uint64_t expected = drain_target;
         uint64_t unique = delivered - dups - reorders;
         printf("subs=%d pubs=%d rate=%.0f msg/s duration=%.1fs\n", opt.subs, opt.pubs, opt.rate,
@@ -588,13 +745,18 @@ int main(int argc, char **argv)
                (unsigned long long)reorders);
         printf("latency_ms p50=%.2f p99=%.2f max=%.2f\n", lat_percentile(0.50),
                lat_percentile(0.99), lat_max_ns / 1e6);
+        /* the generator's own cost: CPU (user + system) from the first send
+         * until the last frame arrived, per delivered frame */
+        printf("loadgen_cpu=%.2fs per_frame_us=%.2f\n", cpu_used,
+               delivered ? cpu_used * 1e6 / (double)delivered : 0.0);
     } else if (idle) {
         serve_until(now_ns() + 3000000000LL, NULL);
         long rss_after = rss_total();
+        int n = atomic_load(&nopen);
         printf("rss_before_kib=%ld rss_after_kib=%ld per_socket_bytes=%.0f\n", rss_before,
-               rss_after, nopen ? (rss_after - rss_before) * 1024.0 / nopen : 0.0);
+               rss_after, n ? (rss_after - rss_before) * 1024.0 / n : 0.0);
         serve_until(now_ns() + (int64_t)opt.duration * 1000000000LL, NULL);
-        printf("still_open=%d after %ds\n", nopen, opt.duration);
+        printf("still_open=%d after %ds\n", atomic_load(&nopen), opt.duration);
     } else {
         serve_until(pres_start_ns + (int64_t)opt.duration * 1000000000LL, presence_done);
         if (pres_done_ns)
@@ -604,9 +766,16 @@ int main(int argc, char **argv)
             printf("presence guests=%d users=%d NOT converged within %ds\n", opt.guests, opt.users,
                    opt.duration);
     }
-    waker_stop = 1;
+    if (!atomic_load(&rx_stop)) stop_workers();
+    atomic_store(&waker_stop, true);
     pthread_join(waker, NULL);
-    lws_context_destroy(ctx);
+    /* the receiver threads are gone: their contexts are destroyed here */
+    for (int i = 0; i < nworkers; i++) {
+        lws_context_destroy(workers[i].ctx);
+        if (workers[i].loop) ev_loop_destroy(workers[i].loop);
+        free(workers[i].conn_ids);
+        free(workers[i].lat_hist);
+    }
     free(conns);
     free(cookies);
     free(last_seq);
