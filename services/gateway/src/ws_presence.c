@@ -129,14 +129,15 @@ void ws_presence_free(ws_server_t *srv)
     srv->presence = NULL;
 }
 
-/* Adds the identifying fields of k to a report item. "since" lets presence
- * order the view by when keys really connected rather than by when each
- * gateway's (or shard's) batch happened to arrive (websocket.md §3.4:
- * insertion order). */
-static bool ws_pkey_describe(cJSON *o, const ws_pkey_t *k)
+/* Adds the identifying fields of k to a report item. "since" (ms the key has
+ * been connected here, as of sending) lets presence order the view by when
+ * keys really connected rather than by when each gateway's (or shard's)
+ * batch happened to arrive (websocket.md §3.4: insertion order). Delta items
+ * carry first_ms until their batch is sent (ws_presence_batch_since). */
+static bool ws_pkey_describe(cJSON *o, const ws_pkey_t *k, int64_t since)
 {
     if (!cJSON_AddStringToObject(o, "k", k->key) || !cJSON_AddNumberToObject(o, "n", k->count) ||
-        !cJSON_AddNumberToObject(o, "since", (double)(ws_now_ms() - k->first_ms)))
+        !cJSON_AddNumberToObject(o, "since", (double)since))
         return false;
     if (!k->user) return true;
     return cJSON_AddStringToObject(o, "user", k->username) &&
@@ -148,7 +149,7 @@ static bool ws_pkey_describe(cJSON *o, const ws_pkey_t *k)
 static void ws_presence_event(ws_presence_t *p, const ws_pkey_t *k, const char *op, int clean)
 {
     cJSON *o = cJSON_CreateObject();
-    if (!o || !cJSON_AddStringToObject(o, "op", op) || !ws_pkey_describe(o, k) ||
+    if (!o || !cJSON_AddStringToObject(o, "op", op) || !ws_pkey_describe(o, k, k->first_ms) ||
         (clean >= 0 && !cJSON_AddBoolToObject(o, "clean", clean))) {
         cJSON_Delete(o);
         log_error("ws: out of memory, presence event lost (next snapshot repairs it)");
@@ -281,6 +282,20 @@ static void ws_presence_publish(ws_server_t *srv, cJSON *report)
     free(body);
 }
 
+/* The batch's items hold each key's first_ms: "since" as of now. */
+static void ws_presence_batch_since(cJSON *batch, int64_t now)
+{
+    cJSON *e;
+    cJSON_ArrayForEach(e, batch)
+    {
+        cJSON *since = cJSON_GetObjectItemCaseSensitive(e, "since");
+        if (cJSON_IsNumber(since)) {
+            double v = (double)now - since->valuedouble;
+            cJSON_SetNumberValue(since, v > 0 ? v : 0);
+        }
+    }
+}
+
 static cJSON *ws_report_new(ws_server_t *srv)
 {
     cJSON *r = cJSON_CreateObject();
@@ -313,7 +328,7 @@ static void ws_presence_snapshot(ws_server_t *srv, int64_t now)
                 k = p->buckets[b++];
             if (!k) break;
             cJSON *o = cJSON_CreateObject();
-            if (o && ws_pkey_describe(o, k) &&
+            if (o && ws_pkey_describe(o, k, now - k->first_ms) &&
                 cJSON_AddNumberToObject(o, "age", (double)(now - k->last_seen_ms)))
                 cJSON_AddItemToArray(keys, o);
             else
@@ -334,6 +349,7 @@ void ws_presence_tick(ws_server_t *srv, int64_t now)
     ws_presence_t *p = srv->presence;
     if (cJSON_GetArraySize(p->batch) > 0) {
         cJSON *r = ws_report_new(srv);
+        ws_presence_batch_since(p->batch, now);
         if (r) {
             cJSON_AddItemToObject(r, "ev", p->batch);
             ws_presence_publish(srv, r);
