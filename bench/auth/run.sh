@@ -23,10 +23,16 @@ export BENCH_DELAY_MS=${BENCH_DELAY_MS:-8}
 
 command -v wrk >/dev/null || { echo "wrk is missing: scripts/deps.sh --bench (apt-get install wrk)" >&2; exit 1; }
 mkdir -p "$ECHOCHAT_RUN_DIR"
-cat >"$ECHOCHAT_RUN_DIR/extra.env" <<ENV
-AUTH_RATE_LIMIT=1000000
-LOG_LEVEL=warn
-ENV
+# Sets KEY=VALUE in extra.env, keeping the other benches' settings (the chat
+# rate limit of the WebSocket bench, say) that share this run dir.
+set_extra() {
+  local f="$ECHOCHAT_RUN_DIR/extra.env"
+  touch "$f"
+  sed -i "/^$1=/d" "$f"
+  echo "$1=$2" >>"$f"
+}
+set_extra AUTH_RATE_LIMIT 1000000
+set_extra LOG_LEVEL warn
 make -s up >/dev/null
 # shellcheck disable=SC1091
 source "$ECHOCHAT_RUN_DIR/stack.env"
