@@ -26,7 +26,7 @@
 #   TEST_RUN_DIR        test stack run dir (default .run/test); its data is wiped at start
 #                       unless TEST_KEEP_DATA=1
 #   PYTHON              interpreter for pytest (default /usr/bin/python3, Debian's)
-#   PYTEST_ARGS         extra pytest arguments (e.g. "-k health -x")
+#   PYTEST_ARGS         extra pytest arguments, shell-quoted (e.g. "-k 'ws_chat or presence' -x")
 #
 # A suite that cannot run at all (build failed, stack did not come up) counts as
 # one failure. Logs: $TEST_RUN_DIR/logs/test-<suite>.log. Exit status is non-zero
@@ -204,10 +204,11 @@ system_suite() {
     return
   fi
   note "system: pytest tests/system"
-  local status
-  # shellcheck disable=SC2086  # PYTEST_ARGS is a list of words
+  local status extra=()
+  # Parsed like a shell command line, so a -k expression may hold spaces.
+  eval "extra=(${PYTEST_ARGS:-})"
   run_logged "$LOGS/test-system.log" timeout 2400 "$PYTHON" -m pytest tests/system \
-    -p no:cacheprovider -ra --junitxml="$LOGS/test-system.xml" ${PYTEST_ARGS:-}
+    -p no:cacheprovider -ra --junitxml="$LOGS/test-system.xml" "${extra[@]}"
   status=$?
   case $status in
     5) record system 0 0 "no tests collected" ;;
