@@ -755,7 +755,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
 
     pthread_mutex_lock(&p->lock);
-    struct MHD_Response *ready = p->done ? p->response : NULL;
+    bool done = p->done; /* a NATS thread sets it */
+    struct MHD_Response *ready = done ? p->response : NULL;
     unsigned status = p->status;
     p->response = NULL;
     pthread_mutex_unlock(&p->lock);
@@ -765,7 +766,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         metric_inc(front->requests);
         return ret;
     }
-    if (p->done)
+    if (done) /* answered once already: the response was queued */
         return MHD_NO;
 
     log_set_request_id(p->request_id);
