@@ -62,9 +62,9 @@ echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, $(sed -n 's/^model name\s*: 
   "$(free -g | awk '/^Mem:/ {print $2}') GiB; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "## session: wrk -t$THREADS -c$CONNS -d$DURATION --latency -H '<cookie>' $base/api/auth/session/"
 wrk -t"$THREADS" -c"$CONNS" -d2s -H "$cookie" "$base/api/auth/session/" >/dev/null  # warm up
-before=$(bench/auth/cpu.sh)
+before=$(bench/cpu.sh NGINX AUTH GATEWAY NATS POSTGRES)
 res=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -H "$cookie" "$base/api/auth/session/")
-after=$(bench/auth/cpu.sh)
+after=$(bench/cpu.sh NGINX AUTH GATEWAY NATS POSTGRES)
 echo "$res"
 # CPU per request of the server side (wrk's own CPU not counted): what the
 # throughput would be on otherwise idle cores, whatever else runs here now.

@@ -9,7 +9,7 @@
 # It brings up its own stack in $ECHOCHAT_RUN_DIR (default .run/bench, Release
 # build), seeds the public room, and prints the figures plus the machine, the
 # load average and the server-side CPU time per request of each run
-# (bench/history/cpu.sh; wrk's own CPU not counted), which a busy shared
+# (bench/cpu.sh; wrk's own CPU not counted), which a busy shared
 # machine distorts far less than throughput.
 # Usage: bench/history/run.sh   (DURATION=10s CONNS=16 THREADS=2 SEED=2000)
 set -euo pipefail
@@ -45,9 +45,9 @@ curl -fsS "$url" >/dev/null  # warm up: connections, prepared statements
 # request of each server process over the run.
 run_wrk() {
   local before after res n
-  before=$(bench/history/cpu.sh)
+  before=$(bench/cpu.sh NGINX GATEWAY CHAT NATS POSTGRES)
   res=$(wrk "$@")
-  after=$(bench/history/cpu.sh)
+  after=$(bench/cpu.sh NGINX GATEWAY CHAT NATS POSTGRES)
   echo "$res"
   n=$(echo "$res" | awk '/requests in/ {print $1}')
   paste <(echo "$before") <(echo "$after") | awk -v n="$n" -v hz="$(getconf CLK_TCK)" -v c="$(nproc)" '
