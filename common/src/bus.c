@@ -3,6 +3,7 @@
  * delivery thread per worker, and the non-blocking request path used by event
  * loops: one wildcard inbox subscription, correlation by reply token, and a
  * timer thread that fails overdue requests. */
+#include "echo/clock.h"
 #include "echo/bus.h"
 
 #include <inttypes.h>
@@ -56,13 +57,6 @@ struct bus {
     pthread_cond_t closed_cv; /* with lock: nats.c's closed callback has run */
     bool closed;
 };
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Connection callbacks run on nats.c's internal threads. */
 static void on_disconnected(natsConnection *nc, void *closure)
@@ -141,7 +135,7 @@ static void *timer_main(void *arg)
     bus_t *bus = arg;
     while (!bus->stopping) {
         usleep(20 * 1000);
-        int64_t now = now_ms();
+        int64_t now = clock_mono_ms();
         pending_t *expired = NULL;
         pthread_mutex_lock(&bus->lock);
         if (bus->pending_count && bus->earliest_deadline_ms <= now) {
@@ -532,7 +526,7 @@ int bus_request_async(bus_t *bus, natsMsg *msg, int timeout_ms, bus_reply_fn cb,
     }
     p->cb = cb;
     p->ctx = ctx;
-    p->deadline_ms = now_ms() + timeout_ms;
+    p->deadline_ms = clock_mono_ms() + timeout_ms;
     uint64_t id = inbox_id(bus, msg);
     if (!id) {
         /* natsMsg has no reply setter: re-create it addressed to our inbox. */

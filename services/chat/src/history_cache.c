@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "chat.h"
+#include "echo/clock.h"
 #include "echo/log.h"
 #include "echo/metrics.h"
 #include "echo/room_token.h"
@@ -61,24 +62,9 @@ void history_cache_init(void)
                                "History pages rendered from PostgreSQL");
 }
 
-static uint64_t fnv1a(const char *s, size_t len)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    return h;
-}
-
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static size_t bucket_of_token(const char *token, size_t len)
 {
-    return (size_t)(fnv1a(token, len) % CACHE_VERSION_BUCKETS);
+    return (size_t)(hash_bytes(token, len) % CACHE_VERSION_BUCKETS);
 }
 
 static size_t bucket_of_room(const char *room)
@@ -99,12 +85,12 @@ void history_cache_stamp(const char *room, history_stamp_t *out)
 char *history_cache_get(const history_stamp_t *st, const char *key, size_t key_len,
                         size_t *body_len)
 {
-    cache_entry_t *e = &g_slots[fnv1a(key, key_len) % CACHE_SLOTS];
+    cache_entry_t *e = &g_slots[hash_bytes(key, key_len) % CACHE_SLOTS];
     char *out = NULL;
     pthread_mutex_lock(&g_lock);
     if (e->key && e->key_len == key_len && memcmp(e->key, key, key_len) == 0 &&
         e->version == st->version && e->epoch == st->epoch &&
-        now_ns() - e->born_ns < CACHE_TTL_NS) {
+        clock_mono_ns() - e->born_ns < CACHE_TTL_NS) {
         out = malloc(e->body_len + 1);
         if (!out)
             abort();
@@ -127,10 +113,10 @@ void history_cache_put(const history_stamp_t *st, const char *key, size_t key_le
     memcpy(k, key, key_len);
     memcpy(b, body, body_len);
     b[body_len] = '\0';
-    cache_entry_t *e = &g_slots[fnv1a(key, key_len) % CACHE_SLOTS];
+    cache_entry_t *e = &g_slots[hash_bytes(key, key_len) % CACHE_SLOTS];
     pthread_mutex_lock(&g_lock);
     char *old_k = e->key, *old_b = e->body;
-    *e = (cache_entry_t){k, key_len, b, body_len, st->version, st->epoch, now_ns()};
+    *e = (cache_entry_t){k, key_len, b, body_len, st->version, st->epoch, clock_mono_ns()};
     pthread_mutex_unlock(&g_lock);
     free(old_k);
     free(old_b);

@@ -17,6 +17,11 @@
 #include "echo/log.h"
 #include "echo/room_token.h"
 
+/* Every chat instance of a cluster must derive the same key for a room, so
+ * this stays as first shipped: FNV-1a's multiplier with a seed that is not
+ * FNV's offset basis (a digit short). Changing it would let a chat of the old
+ * and one of the new version post into a room concurrently during a rolling
+ * upgrade, breaking the room's order. */
 int64_t room_lock_key(const char *room)
 {
     uint64_t h = 1469598103934665603ULL;

@@ -33,6 +33,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "echo/clock.h"
 #include "echo/log.h"
 #include "echo/metrics.h"
 #include "echo/room_token.h"
@@ -64,24 +65,9 @@ struct history_cache {
     metric_gauge_t *m_bytes, *m_entries;
 };
 
-static uint64_t fnv1a(const char *s, size_t len)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    return h;
-}
-
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static size_t bucket_of(const char *token)
 {
-    return (size_t)(fnv1a(token, strlen(token)) % VERSION_BUCKETS);
+    return (size_t)(hash_bytes(token, strlen(token)) % VERSION_BUCKETS);
 }
 
 bool history_cache_candidate(const char *method, const char *raw_path, char *token, size_t cap)
@@ -137,13 +123,13 @@ static void slot_clear_locked(history_cache_t *hc, slot_t *s)
 history_page_t *history_cache_get(history_cache_t *hc, const history_stamp_t *st, const char *key,
                                   size_t key_len)
 {
-    slot_t *s = &hc->slots[fnv1a(key, key_len) % SLOTS];
+    slot_t *s = &hc->slots[hash_bytes(key, key_len) % SLOTS];
     history_page_t *page = NULL;
     pthread_mutex_lock(&hc->lock);
     if (s->page && s->key_len == key_len && memcmp(s->key, key, key_len) == 0 &&
         s->version == st->version && s->epoch == st->epoch &&
         stamp_current(hc, st->bucket, st->version, st->epoch) &&
-        now_ns() - s->born_ns < hc->ttl_ns) {
+        clock_mono_ns() - s->born_ns < hc->ttl_ns) {
         page = s->page;
         atomic_fetch_add(&page->refs, 1);
     }
@@ -185,7 +171,7 @@ fail:
  * a store would exceed the budget. */
 static void sweep_locked(history_cache_t *hc)
 {
-    int64_t now = now_ns();
+    int64_t now = clock_mono_ns();
     for (size_t i = 0; i < SLOTS; i++) {
         slot_t *s = &hc->slots[i];
         if (s->page && (!stamp_current(hc, s->bucket, s->version, s->epoch) ||
@@ -208,14 +194,14 @@ void history_cache_put(history_cache_t *hc, const history_stamp_t *st, const cha
         return; /* out of memory: simply not cached */
     }
     memcpy(k, key, key_len);
-    slot_t *s = &hc->slots[fnv1a(key, key_len) % SLOTS];
+    slot_t *s = &hc->slots[hash_bytes(key, key_len) % SLOTS];
     pthread_mutex_lock(&hc->lock);
     slot_clear_locked(hc, s);
     if (hc->bytes + body_len > MAX_BYTES)
         sweep_locked(hc);
     bool fits = hc->bytes + body_len <= MAX_BYTES;
     if (fits) {
-        *s = (slot_t){k, key_len, page, st->bucket, st->version, st->epoch, now_ns()};
+        *s = (slot_t){k, key_len, page, st->bucket, st->version, st->epoch, clock_mono_ns()};
         hc->bytes += body_len;
         hc->entries++;
     }

@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 #include <pthread.h>
 
+#include "echo/clock.h"
 #include "echo/json.h"
 #include "echo/log.h"
 #include "echo/metrics.h"
@@ -43,19 +44,9 @@ typedef struct {
     void *ctx;
 } lookup_t;
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static unsigned hash_sid(const char *s)
 {
-    unsigned h = 2166136261u;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    return h % BUCKETS;
+    return hash_str(s) % BUCKETS;
 }
 
 bool session_id_plausible(const char *sid)
@@ -198,7 +189,7 @@ void session_cache_free(session_cache_t *c)
 
 bool session_cache_get(session_cache_t *c, const char *sid, session_user_t *out)
 {
-    int64_t now = mono_ms();
+    int64_t now = clock_mono_ms();
     bool hit = false;
     pthread_mutex_lock(&c->lock);
     for (entry_t *e = c->buckets[hash_sid(sid)]; e; e = e->next) {
@@ -220,7 +211,7 @@ static void store(session_cache_t *c, const char *sid, const session_user_t *u, 
         abort();
     memcpy(ne->sid, sid, 33);
     user_copy(&ne->user, u);
-    ne->expires_ms = mono_ms() + ttl_ms;
+    ne->expires_ms = clock_mono_ms() + ttl_ms;
     unsigned b = hash_sid(sid);
     pthread_mutex_lock(&c->lock);
     if (c->count >= MAX_ENTRIES)

@@ -17,6 +17,7 @@
 #include <nats/nats.h>
 
 #include "client_ip.h"
+#include "echo/clock.h"
 #include "echo/metrics.h"
 #include "gateway.h"
 #include "ws_policy.h"
@@ -173,9 +174,6 @@ struct ws_server {
     metric_counter_t *m_frames_out, *m_dropped_slow, *m_flood_dropped, *m_posts,
         *m_post_unavailable, *m_refused;
 };
-
-int64_t ws_now_ms(void);  /* monotonic */
-int64_t ws_wall_ms(void); /* epoch */
 
 /* ws_server.c: one shard (lws context + service thread). first is NULL for
  * shard 0; later shards share its metrics. */

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "echo/clock.h"
 #include "echo/log.h"
 #include "echo/room_token.h"
 #include "echo/subjects.h"
@@ -131,17 +132,9 @@ int ws_conn_writable(ws_conn_t *c)
     return 0;
 }
 
-static unsigned ws_hash(const char *s)
-{
-    unsigned h = 2166136261u;
-    while (*s)
-        h = (h ^ (unsigned char)*s++) * 16777619u;
-    return h;
-}
-
 static ws_room_t **ws_room_slot(ws_rooms_t *rooms, const char *token)
 {
-    ws_room_t **pp = &rooms->buckets[ws_hash(token) % WS_ROOM_BUCKETS];
+    ws_room_t **pp = &rooms->buckets[hash_str(token) % WS_ROOM_BUCKETS];
     while (*pp && strcmp((*pp)->token, token) != 0)
         pp = &(*pp)->next;
     return pp;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "echo/clock.h"
 #include "echo/json.h"
 #include "echo/log.h"
 #include "echo/subjects.h"
@@ -66,17 +67,9 @@ struct ws_presence {
     ws_instance_t inst[WS_MAX_INSTANCES];
 };
 
-static unsigned ws_pkey_hash(const char *s)
-{
-    unsigned h = 2166136261u;
-    while (*s)
-        h = (h ^ (unsigned char)*s++) * 16777619u;
-    return h;
-}
-
 static ws_pkey_t **ws_pkey_slot(ws_presence_t *p, const char *key)
 {
-    ws_pkey_t **pp = &p->buckets[ws_pkey_hash(key) % WS_PKEY_BUCKETS];
+    ws_pkey_t **pp = &p->buckets[hash_str(key) % WS_PKEY_BUCKETS];
     while (*pp && strcmp((*pp)->key, key) != 0)
         pp = &(*pp)->next;
     return pp;
@@ -178,7 +171,7 @@ void ws_presence_join(ws_conn_t *c)
 {
     ws_presence_t *p = c->srv->presence;
     char key[320];
-    int64_t now = ws_now_ms();
+    int64_t now = clock_mono_ms();
     int before = 0;
     c->pres_prev = NULL;
     c->pres_next = p->conns;
@@ -263,7 +256,7 @@ void ws_presence_receive(ws_conn_t *c, const char *data, size_t len)
     ws_presence_t *p = c->srv->presence;
     if (c->pkey && ws_presence_frame_is_ping(data, len)) {
         ws_pkey_t *k = c->pkey;
-        k->last_seen_ms = ws_now_ms();
+        k->last_seen_ms = clock_mono_ms();
         if (k->ping_batch != p->batch_no + 1) { /* one ping per key per batch */
             k->ping_batch = p->batch_no + 1;
             ws_presence_event(p, k, "ping", -1);
@@ -409,7 +402,7 @@ void ws_presence_view(ws_server_t *srv, const char *data, size_t len)
         log_warn("ws: malformed presence view ignored");
         goto done;
     }
-    if (!ws_presence_follow(p, inst, started, ws_now_ms())) goto done;
+    if (!ws_presence_follow(p, inst, started, clock_mono_ms())) goto done;
     /* Render both frames in the reference format, keys in reference order. */
     out = cJSON_CreateObject();
     cJSON *arr = out ? cJSON_AddArrayToObject(out, "online") : NULL;

@@ -12,23 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "echo/clock.h"
 #include "echo/log.h"
 #include "echo/text.h"
 #include "ws.h"
-
-int64_t ws_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t ws_wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void ws_event_free(ws_event_t *ev)
 {
@@ -264,7 +251,7 @@ static void ws_established(ws_server_t *srv, struct lws *wsi, ws_conn_t *c)
     c->wsi = wsi;
     c->established = true;
     c->id = ++srv->next_id;
-    c->created_ms = ws_now_ms();
+    c->created_ms = clock_mono_ms();
     c->tokens = WS_FLOOD_BURST;
     c->tokens_ms = c->created_ms;
     c->id_next = srv->by_id[c->id % WS_ID_BUCKETS];
@@ -317,7 +304,7 @@ static void ws_closed(ws_server_t *srv, ws_conn_t *c)
 /* Token bucket against inbound floods: true when this frame may be handled. */
 static bool ws_flood_ok(ws_server_t *srv, ws_conn_t *c)
 {
-    int64_t now = ws_now_ms();
+    int64_t now = clock_mono_ms();
     c->tokens += (double)(now - c->tokens_ms) * WS_FLOOD_RATE / 1000.0;
     if (c->tokens > WS_FLOOD_BURST) c->tokens = WS_FLOOD_BURST;
     c->tokens_ms = now;
@@ -444,7 +431,7 @@ static void ws_lws_log(int level, const char *line)
 static void ws_tick(lws_sorted_usec_list_t *sul)
 {
     ws_server_t *srv = lws_container_of(sul, ws_server_t, tick);
-    int64_t now = ws_now_ms();
+    int64_t now = clock_mono_ms();
     ws_presence_tick(srv, now);
     if (now - srv->last_housekeeping_ms >= 1000) {
         srv->last_housekeeping_ms = now;

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "echo/clock.h"
 #include "echo/json.h"
 #include "echo/log.h"
 #include "echo/room_token.h"
@@ -99,14 +100,6 @@ int ws_identity_update(ws_identity_t *u, const char *username, const char *avata
     return 0;
 }
 
-static unsigned ws_cache_hash(const char *s)
-{
-    unsigned h = 2166136261u;
-    while (*s)
-        h = (h ^ (unsigned char)*s++) * 16777619u;
-    return h;
-}
-
 static void ws_centry_free(ws_centry_t *e)
 {
     free(e->key);
@@ -115,7 +108,7 @@ static void ws_centry_free(ws_centry_t *e)
 
 static ws_centry_t *ws_cache_get(ws_cache_t *c, const char *key, int64_t now)
 {
-    ws_centry_t **pp = &c->buckets[ws_cache_hash(key) % WS_CACHE_BUCKETS];
+    ws_centry_t **pp = &c->buckets[hash_str(key) % WS_CACHE_BUCKETS];
     while (*pp) {
         ws_centry_t *e = *pp;
         if (!strcmp(e->key, key)) {
@@ -137,7 +130,7 @@ static void ws_cache_put(ws_cache_t *c, ws_centry_t *e)
         ws_centry_free(e);
         return;
     }
-    unsigned b = ws_cache_hash(e->key) % WS_CACHE_BUCKETS;
+    unsigned b = hash_str(e->key) % WS_CACHE_BUCKETS;
     e->next = c->buckets[b];
     c->buckets[b] = e;
     c->count++;
@@ -234,7 +227,7 @@ int ws_room_access(ws_server_t *srv, const char *room, size_t room_len, ws_ident
     char *token = room_token(room, room_len);
     snprintf(key, sizeof key, "%s\n%lld", token, user ? user->id : -1LL);
     free(token);
-    int64_t now = ws_now_ms();
+    int64_t now = clock_mono_ms();
     ws_centry_t *e = ws_cache_get(&srv->sessions->access, key, now);
     if (e) {
         *status = e->status;

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "echo/clock.h"
 #include "echo/db.h"
 #include "echo/json.h"
 #include "echo/log.h"
@@ -49,20 +50,6 @@ struct presence {
     metric_gauge_t *m_online, *m_guests;
 };
 
-static int64_t presence_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t presence_wall(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void presence_config_load(cfg_t *c, presence_config_t *cfg)
 {
     cfg->ttl_s = (int)cfg_int(c, "PRESENCE_TTL", 40, 1, 86400);
@@ -75,7 +62,7 @@ static void presence_on_report(bus_t *bus, natsMsg *msg, void *ctx)
     presence_t *p = ctx;
     cJSON *r = json_parse(natsMsg_GetData(msg), (size_t)natsMsg_GetDataLength(msg));
     pthread_mutex_lock(&p->lock);
-    bool ok = r && pstate_apply(p->state, r, presence_now());
+    bool ok = r && pstate_apply(p->state, r, clock_mono_ms());
     pthread_mutex_unlock(&p->lock);
     metric_inc(ok ? p->m_reports : p->m_bad_reports);
     if (!ok) log_warn("presence: malformed report ignored");
@@ -104,7 +91,7 @@ static void *presence_timer_main(void *arg)
     presence_t *p = arg;
     while (!p->stopping) {
         usleep(PRESENCE_TICK_MS * 1000);
-        int64_t now = presence_now();
+        int64_t now = clock_mono_ms();
         char *body = NULL;
         size_t len = 0;
         pstate_transition_t *trans = NULL;
@@ -175,7 +162,7 @@ static void presence_on_last_seen(bus_t *bus, natsMsg *msg, void *ctx)
         goto reply;
     }
     char now_iso[48];
-    presence_iso(presence_wall(), now_iso, sizeof now_iso);
+    presence_iso(clock_wall_ms(), now_iso, sizeof now_iso);
     const cJSON *n;
     cJSON_ArrayForEach(n, names)
     {
@@ -250,7 +237,7 @@ int presence_start(presence_t **out, daemon_t *d, const presence_config_t *cfg)
     if (!p->state || text_random(rnd, 12, "abcdefghijklmnopqrstuvwxyz0123456789") != 0) goto fail;
     rnd[12] = '\0';
     snprintf(p->instance, sizeof p->instance, "presence-%d-%s", (int)getpid(), rnd);
-    p->started_ms = presence_wall();
+    p->started_ms = clock_wall_ms();
     p->m_reports =
         metrics_counter("echochat_presence_reports_total", NULL, "Gateway reports applied");
     p->m_bad_reports = metrics_counter("echochat_presence_bad_reports_total", NULL,

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "echo/clock.h"
 #include "echo/json.h"
 
 #define PS_BUCKETS 8192
@@ -47,14 +48,6 @@ struct pstate {
     pstate_transition_t *trans;
     size_t ntrans, cap_trans;
 };
-
-static unsigned ps_hash(const char *s)
-{
-    unsigned h = 2166136261u;
-    while (*s)
-        h = (h ^ (unsigned char)*s++) * 16777619u;
-    return h;
-}
 
 pstate_t *pstate_new(int64_t ttl_ms, int64_t grace_ms)
 {
@@ -157,7 +150,7 @@ static void ps_key_reorder(pstate_t *p, ps_key_t *k, int64_t at)
 
 static void ps_key_delete(pstate_t *p, ps_key_t *k)
 {
-    ps_key_t **pp = &p->buckets[ps_hash(k->key) % PS_BUCKETS];
+    ps_key_t **pp = &p->buckets[hash_str(k->key) % PS_BUCKETS];
     while (*pp != k)
         pp = &(*pp)->hnext;
     *pp = k->hnext;
@@ -188,7 +181,7 @@ void pstate_free(pstate_t *p)
 
 static ps_key_t *ps_key_find(pstate_t *p, const char *key)
 {
-    for (ps_key_t *k = p->buckets[ps_hash(key) % PS_BUCKETS]; k; k = k->hnext)
+    for (ps_key_t *k = p->buckets[hash_str(key) % PS_BUCKETS]; k; k = k->hnext)
         if (!strcmp(k->key, key)) return k;
     return NULL;
 }
@@ -213,7 +206,7 @@ static ps_key_t *ps_key_get(pstate_t *p, const cJSON *item, const char *key, int
     }
     k->user = user;
     k->at = ps_item_at(item, now);
-    unsigned b = ps_hash(key) % PS_BUCKETS;
+    unsigned b = hash_str(key) % PS_BUCKETS;
     k->hnext = p->buckets[b];
     p->buckets[b] = k;
     ps_key_place(p, k);
