@@ -11,6 +11,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "echo/clock.h"
 #include "echo/db.h"
 #include "echo/json.h"
 #include "echo/metrics.h"
@@ -149,12 +150,20 @@ void daemon_wait(daemon_t *d)
 
 void daemon_shutdown(daemon_t *d)
 {
+    int64_t t0 = clock_mono_ms();
     bus_close(d->bus);
     d->bus = NULL;
+    int64_t t1 = clock_mono_ms();
     /* Joins nats.c's own threads so their per-thread resources are released. */
     nats_CloseAndWait(2000);
+    int64_t t2 = clock_mono_ms();
     ops_stop(d->ops);
     d->ops = NULL;
+    /* Orchestrators kill after a grace period (compose: 10-30 s): a slow step
+     * is named so the next such stop says where the time went. */
+    if (t2 - t0 > 1000)
+        log_warn("slow shutdown: NATS drain and close %lld ms, nats.c threads %lld ms",
+                 (long long)(t1 - t0), (long long)(t2 - t1));
     log_info("stopped");
     common_config_free(&d->cfg);
 }

@@ -3,6 +3,7 @@
  * shuts down cleanly on SIGTERM. */
 #include <stdlib.h>
 
+#include "echo/clock.h"
 #include "echo/daemon.h"
 #include "presence.h"
 
@@ -19,8 +20,12 @@ int main(int argc, char **argv)
     if (presence_start(&p, &d, &cfg) != 0) goto cleanup;
     daemon_wait(&d);
     rc = 0;
-cleanup:
+cleanup:;
+    int64_t t0 = clock_mono_ms();
     presence_stop(p);
+    if (clock_mono_ms() - t0 > 1000) /* see daemon_shutdown */
+        log_warn("slow shutdown: the presence timer took %lld ms to stop",
+                 (long long)(clock_mono_ms() - t0));
     daemon_shutdown(&d);
     presence_free(p);
     return rc;

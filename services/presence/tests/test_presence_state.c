@@ -186,6 +186,57 @@ static void order_by_connect_time_across_gateways(void **state)
     pstate_free(p);
 }
 
+/* Random joins (with and without "since"), leaves, pings and snapshots from
+ * three gateways: the ordered key list must stay a list (every view lists
+ * each user at most once and terminates) whatever order reports come in. */
+static void random_reports_keep_the_list_sound(void **state)
+{
+    pstate_t *p = pstate_new(TTL, GRACE);
+    unsigned seed = 12345;
+    char buf[512];
+    int64_t now = 100000;
+    for (int i = 0; i < 5000; i++) {
+        seed = seed * 1103515245u + 12345u;
+        unsigned r = seed >> 8;
+        char gw = (char)('A' + r % 3), user[8];
+        snprintf(user, sizeof user, "u%02u", (r >> 2) % 40);
+        unsigned since = (r >> 8) % 3000, op = (r >> 4) % 6;
+        now += (r >> 12) % 40;
+        if (op <= 2)
+            snprintf(buf, sizeof buf,
+                     "{\"gw\":\"%c\",\"ev\":[{\"op\":\"join\",\"k\":\"u:%s\",\"n\":1,"
+                     "\"since\":%u,\"user\":\"%s\",\"uid\":1,\"img\":null}]}",
+                     gw, user, since, user);
+        else if (op == 3)
+            snprintf(buf, sizeof buf,
+                     "{\"gw\":\"%c\",\"ev\":[{\"op\":\"leave\",\"k\":\"u:%s\",\"n\":0,"
+                     "\"clean\":%s,\"user\":\"%s\",\"uid\":1,\"img\":null}]}",
+                     gw, user, (r & 1) ? "true" : "false", user);
+        else if (op == 4)
+            snprintf(buf, sizeof buf,
+                     "{\"gw\":\"%c\",\"ev\":[{\"op\":\"join\",\"k\":\"u:%s\",\"n\":2,"
+                     "\"user\":\"%s\",\"uid\":1,\"img\":null}]}",
+                     gw, user, user);
+        else
+            snprintf(buf, sizeof buf,
+                     "{\"gw\":\"%c\",\"seq\":1,\"snapshot\":%d,\"final\":true,\"keys\":"
+                     "[{\"k\":\"u:%s\",\"n\":1,\"since\":%u,\"age\":0,\"user\":\"%s\","
+                     "\"uid\":1,\"img\":null}]}",
+                     gw, i + 1, user, since, user);
+        apply(p, buf, now);
+        if (i % 50 == 0) {
+            char *v = view_at(p, now + (i % 500 == 0 ? TTL : 0));
+            for (int u = 0; u < 40; u++) {
+                char name[16];
+                snprintf(name, sizeof name, "\"u%02d\"", u);
+                char *first = strstr(v, name);
+                assert_true(!first || !strstr(first + 1, name));
+            }
+        }
+    }
+    pstate_free(p);
+}
+
 static void dead_gateway_expires(void **state)
 {
     pstate_t *p = pstate_new(TTL, GRACE);
@@ -311,6 +362,7 @@ int main(void)
         cmocka_unit_test(pings_refresh),
         cmocka_unit_test(two_gateways_merge),
         cmocka_unit_test(order_by_connect_time_across_gateways),
+        cmocka_unit_test(random_reports_keep_the_list_sound),
         cmocka_unit_test(dead_gateway_expires),
         cmocka_unit_test(lost_leave_repaired_by_snapshot),
         cmocka_unit_test(restarted_instance_converges),
