@@ -2,6 +2,7 @@
  * any thread, rendered in Prometheus text exposition format. */
 #include "echo/metrics.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -41,21 +42,36 @@ typedef struct {
 
 static entry_t g_entries[MAX_METRICS];
 static atomic_int g_count;
+static pthread_mutex_t g_register_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* Registering a series that exists returns it, so every instance of a module
+ * (the gateway's WebSocket shards) shares one series instead of repeating it.
+ * An entry is complete before g_count makes it visible to the renderer. */
 static void *add_entry(kind_t kind, const char *name, const char *labels, const char *help,
                        size_t impl_size)
 {
-    int i = atomic_fetch_add(&g_count, 1);
-    if (i >= MAX_METRICS)
+    labels = labels ? labels : "";
+    pthread_mutex_lock(&g_register_lock);
+    int n = atomic_load(&g_count);
+    for (int i = 0; i < n; i++) {
+        entry_t *e = &g_entries[i];
+        if (e->kind == kind && !strcmp(e->name, name) && !strcmp(e->labels, labels)) {
+            pthread_mutex_unlock(&g_register_lock);
+            return e->impl;
+        }
+    }
+    if (n >= MAX_METRICS)
         abort(); /* a programming error: raise MAX_METRICS */
-    entry_t *e = &g_entries[i];
+    entry_t *e = &g_entries[n];
     e->kind = kind;
     snprintf(e->name, sizeof e->name, "%s", name);
-    snprintf(e->labels, sizeof e->labels, "%s", labels ? labels : "");
+    snprintf(e->labels, sizeof e->labels, "%s", labels);
     snprintf(e->help, sizeof e->help, "%s", help);
     e->impl = calloc(1, impl_size);
     if (!e->impl)
         abort();
+    atomic_store(&g_count, n + 1);
+    pthread_mutex_unlock(&g_register_lock);
     return e->impl;
 }
 

@@ -38,8 +38,27 @@ static void test_render(void **state)
     free(text);
 }
 
+/* A second registration of the same series (another instance of a module,
+ * like a gateway's WebSocket shard) shares the first: one line, one value. */
+static void test_register_twice_shares(void **state)
+{
+    metric_counter_t *a = metrics_counter("echochat_test_shared_total", NULL, "Shared.");
+    metric_counter_t *b = metrics_counter("echochat_test_shared_total", NULL, "Shared.");
+    metric_counter_t *c = metrics_counter("echochat_test_shared_total", "x=\"1\"", "Shared.");
+    assert_ptr_equal(a, b);
+    assert_ptr_not_equal(a, c);
+    metric_inc(a);
+    metric_inc(b);
+    char *text = metrics_render(NULL);
+    char *line = strstr(text, "echochat_test_shared_total 2\n");
+    assert_non_null(line);
+    assert_null(strstr(line + 1, "echochat_test_shared_total 2\n"));
+    free(text);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_render)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_render),
+                                       cmocka_unit_test(test_register_twice_shares)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

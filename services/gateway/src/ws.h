@@ -175,9 +175,8 @@ struct ws_server {
         *m_post_unavailable, *m_refused;
 };
 
-/* ws_server.c: one shard (lws context + service thread). first is NULL for
- * shard 0; later shards share its metrics. */
-int ws_server_start(ws_server_t **out, gateway_t *gw, int shard, const ws_server_t *first);
+/* ws_server.c: one shard (lws context + service thread). */
+int ws_server_start(ws_server_t **out, gateway_t *gw, int shard);
 void ws_server_stop(ws_server_t *srv);
 /* Any thread: hands an accepted socket to the shard (it closes fd on failure). */
 void ws_server_adopt(ws_server_t *srv, int fd);

@@ -95,7 +95,7 @@ int ws_front_start(ws_front_t **out, gateway_t *gw)
     front->listen_fd = ws_front_listen(&gw->cfg);
     if (front->listen_fd < 0) goto fail;
     for (int i = 0; i < gw->cfg.ws_threads; i++) {
-        if (ws_server_start(&front->shards[i], gw, i, i ? front->shards[0] : NULL) != 0) goto fail;
+        if (ws_server_start(&front->shards[i], gw, i) != 0) goto fail;
         front->nshards++;
     }
     if (pthread_create(&front->acceptor, NULL, ws_front_accept_main, front) != 0) goto fail;

@@ -470,20 +470,9 @@ static void ws_server_free(ws_server_t *srv)
     free(srv);
 }
 
-/* Counters are process-wide: the first shard registers them, the others
- * share them, so /metrics shows one series whatever the shard count. */
-static void ws_metrics_init(ws_server_t *srv, const ws_server_t *first)
+/* Counters are process-wide: metrics_* hands every shard the same series. */
+static void ws_metrics_init(ws_server_t *srv)
 {
-    if (first) {
-        srv->m_conns = first->m_conns;
-        srv->m_frames_out = first->m_frames_out;
-        srv->m_dropped_slow = first->m_dropped_slow;
-        srv->m_flood_dropped = first->m_flood_dropped;
-        srv->m_posts = first->m_posts;
-        srv->m_post_unavailable = first->m_post_unavailable;
-        srv->m_refused = first->m_refused;
-        return;
-    }
     srv->m_conns = metrics_gauge("echochat_gateway_ws_connections", NULL, "Open WebSockets");
     srv->m_frames_out =
         metrics_counter("echochat_gateway_ws_frames_sent_total", NULL, "WebSocket frames written");
@@ -499,7 +488,7 @@ static void ws_metrics_init(ws_server_t *srv, const ws_server_t *first)
         metrics_counter("echochat_gateway_ws_refused_total", NULL, "WebSocket handshakes refused");
 }
 
-int ws_server_start(ws_server_t **out, gateway_t *gw, int shard, const ws_server_t *first)
+int ws_server_start(ws_server_t **out, gateway_t *gw, int shard)
 {
     const char *bad = NULL;
     ws_server_t *srv = calloc(1, sizeof *srv);
@@ -519,7 +508,7 @@ int ws_server_start(ws_server_t **out, gateway_t *gw, int shard, const ws_server
     rnd[8] = '\0';
     snprintf(srv->gateway_id, sizeof srv->gateway_id, "%.24s-%d-%s", host, (int)getpid(), rnd);
 
-    ws_metrics_init(srv, first);
+    ws_metrics_init(srv);
     if (ws_session_init(srv) != 0 || ws_presence_init(srv) != 0) goto fail;
 
     lws_set_log_level(LLL_ERR | LLL_WARN, ws_lws_log);
