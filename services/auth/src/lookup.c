@@ -22,18 +22,14 @@ static void on_lookup(bus_t *bus, natsMsg *msg, void *ctx)
     cJSON *req = json_parse(natsMsg_GetData(msg), (size_t)natsMsg_GetDataLength(msg));
     const char *name = json_str(req, "username");
     user_t u = {0};
-    user_status_t st = name && *name && text_valid_utf8(name, strlen(name)) ? user_by_username(name, &u)
-                                                                             : USER_MISSING;
+    user_status_t st = name && *name && text_valid_utf8(name, strlen(name))
+                           ? user_by_username(name, &u)
+                           : USER_MISSING;
     cJSON *o = cJSON_CreateObject();
     if (st == USER_ERROR) {
         cJSON_AddStringToObject(o, "error", "unavailable");
     } else if (st == USER_FOUND) {
-        cJSON *user = cJSON_AddObjectToObject(o, "user");
-        cJSON_AddNumberToObject(user, "id", (double)u.id);
-        cJSON_AddStringToObject(user, "username", u.username);
-        cJSON_AddBoolToObject(user, "is_staff", u.is_staff);
-        cJSON_AddBoolToObject(user, "is_superuser", u.is_superuser);
-        cJSON_AddStringToObject(user, "avatar", u.avatar);
+        user_json_add_daemon(o, u.id, u.username, u.is_staff, u.is_superuser, u.avatar);
     } else {
         cJSON_AddNullToObject(o, "user");
     }

@@ -20,8 +20,7 @@ static void reply(bus_t *bus, natsMsg *msg, cJSON *o)
 {
     size_t len = 0;
     char *body = json_print_compact(o, &len);
-    if (body)
-        bus_respond(bus, msg, body, len);
+    if (body) bus_respond(bus, msg, body, len);
     free(body);
     cJSON_Delete(o);
 }
@@ -39,12 +38,7 @@ static void on_resolve(bus_t *bus, natsMsg *msg, void *ctx)
         /* Not "guest": a database outage must not look like a logout. */
         cJSON_AddStringToObject(o, "error", "unavailable");
     } else if (st == SESSION_FOUND) {
-        cJSON *user = cJSON_AddObjectToObject(o, "user");
-        cJSON_AddNumberToObject(user, "id", (double)u.id);
-        cJSON_AddStringToObject(user, "username", u.username);
-        cJSON_AddBoolToObject(user, "is_staff", u.is_staff);
-        cJSON_AddBoolToObject(user, "is_superuser", u.is_superuser);
-        cJSON_AddStringToObject(user, "avatar", u.avatar);
+        user_json_add_daemon(o, u.id, u.username, u.is_staff, u.is_superuser, u.avatar);
         cJSON *profile = cJSON_AddObjectToObject(o, "profile");
         cJSON_AddStringToObject(profile, "email", account.email);
         cJSON_AddStringToObject(profile, "bio", account.bio);

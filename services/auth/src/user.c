@@ -100,6 +100,17 @@ static user_view_t view_of(const user_t *u)
                          .is_superuser = u->is_superuser};
 }
 
+void user_json_add_daemon(cJSON *o, int64_t id, const char *username, bool is_staff,
+                          bool is_superuser, const char *avatar)
+{
+    cJSON *user = cJSON_AddObjectToObject(o, "user");
+    cJSON_AddNumberToObject(user, "id", (double)id);
+    cJSON_AddStringToObject(user, "username", username);
+    cJSON_AddBoolToObject(user, "is_staff", is_staff);
+    cJSON_AddBoolToObject(user, "is_superuser", is_superuser);
+    cJSON_AddStringToObject(user, "avatar", avatar);
+}
+
 cJSON *user_json_own(const user_t *u, const char *base_url)
 {
     user_view_t v = view_of(u);

@@ -49,6 +49,10 @@ user_status_t user_create(const char *username, const char *password_hash, bool 
 /* The User object (own view: email and, P3, is_staff/is_superuser), built by
  * common/src/user_view.c like the gateway's session/ answer. */
 cJSON *user_json_own(const user_t *u, const char *base_url);
+/* The identity other daemons are told (proto/schemas/user.json), as "user" of o:
+ * the session resolve and the lookup by name answer the same shape. */
+void user_json_add_daemon(cJSON *o, int64_t id, const char *username, bool is_staff,
+                          bool is_superuser, const char *avatar);
 /* Public profile (api.md §4.10): email always "". */
 cJSON *user_json_public(const user_t *u, const char *base_url);
 
