@@ -30,6 +30,7 @@ PKGS_RUN=(
 PKGS_TEST=(
   python3 python3-pytest python3-websocket python3-websockets shellcheck
   docker-compose  # only parses docker-compose.prod.yml (tests/deploy); no engine
+  iptables  # the fault suite cuts one port inside a network namespace (tests/fault/netns.py)
 )
 # Browser tests only.
 PKGS_BROWSER=(chromium)

@@ -104,13 +104,15 @@ trap 'echo interrupted; exit 130' INT TERM
 # --------------------------------------------------------------------- tools
 phase "tools"
 missing=()
-for t in podman runc netavark /usr/lib/podman/aardvark-dns docker-compose debootstrap curl openssl; do
+# netavark runs iptables for every container network it sets up ("netavark: No
+# such file or directory" at `up` when it is missing); nothing declares that.
+for t in podman runc netavark /usr/lib/podman/aardvark-dns iptables docker-compose debootstrap curl openssl; do
   command -v "$t" >/dev/null || missing+=("$t")
 done
 "$PY" -c 'import websocket' 2>/dev/null || missing+=(python3-websocket)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
-  pkgs=(podman runc netavark aardvark-dns docker-compose debootstrap curl openssl python3-websocket)
+  pkgs=(podman runc netavark aardvark-dns iptables docker-compose debootstrap curl openssl python3-websocket)
   # A fresh machine may have no package lists yet.
   DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${pkgs[@]}" >"$WORK/apt.log" 2>&1 ||
     { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
@@ -282,9 +284,11 @@ start=$(date +%s)
 if compose up -d >"$WORK/up.log" 2>&1; then
   pass "docker-compose up -d ($(($(date +%s) - start))s)"
 else
-  cat "$WORK/up.log"
   compose ps
   compose logs --tail=30
+  # Last, so the reason is in the tail of the log that CI shows.
+  echo "--- docker-compose up -d said:"
+  cat "$WORK/up.log"
   die "docker-compose up -d"
 fi
 
