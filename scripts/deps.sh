@@ -18,7 +18,7 @@ PKGS_BUILD=(
   build-essential cmake pkg-config
   libnats-dev libmicrohttpd-dev libwebsockets-dev libpq-dev libcjson-dev
   libargon2-dev libcmocka-dev libvips-dev libunistring-dev libssl-dev zlib1g-dev
-  libev-dev  # bench/loadgen runs its lws contexts on libev loops
+  libev-dev  # the gateway's WebSocket shards and bench/loadgen run lws on libev loops
   python3-django  # ships Django's common-passwords list, embedded by auth at build time
   clang libclang-rt-14-dev  # libFuzzer targets (make fuzz)
 )

@@ -15,4 +15,7 @@ for lib in $libs; do
     exit 1
   fi
   echo "${owner%%:*}"
+  # libwebsockets loads its libev glue as a plugin (dlopen), which ldd
+  # cannot see: a binary that runs lws on libev loops (the gateway) needs it.
+  case $lib in */libev.so.*) echo libwebsockets-evlib-ev ;; esac
 done | sort -u | { grep -vx 'libc6' || true; }

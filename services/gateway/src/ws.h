@@ -146,6 +146,7 @@ struct ws_server {
     gateway_t *gw;
     int shard; /* index in the front, for logs */
     struct lws_context *ctx;
+    struct ev_loop *loop; /* the context's (foreign) libev loop */
     pthread_t thread;
     atomic_bool stop;
     client_ip_net_t *trusted; /* TRUSTED_PROXIES */

@@ -268,12 +268,37 @@ void ws_room_leave(ws_server_t *srv, ws_conn_t *c)
     }
 }
 
+/* Service thread, from the inbox drain (outside every socket's own
+ * callbacks). A socket with nothing queued and no partial write held by lws
+ * gets the frame written at once: on a fan-out that skips, per socket, the
+ * POLLOUT toggle, a poll(2) scan that reports it writable and the WRITEABLE
+ * dispatch, about a fifth of the gateway's CPU per frame. That is safe for
+ * plain WebSocket (no extension is offered): lws_write either sends the
+ * whole frame or keeps the unsent tail itself and asks for WRITEABLE, ahead
+ * of which nothing else is written. Anything else takes the queue, which
+ * keeps order and the slow-socket bound. */
+static void ws_send_now(ws_conn_t *c, ws_frame_t *f)
+{
+    if (c->closing) return;
+    if (c->q_len || lws_partial_buffered(c->wsi)) {
+        ws_send(c, f);
+        return;
+    }
+    if (lws_write(c->wsi, f->buf + LWS_PRE, f->len, LWS_WRITE_TEXT) < (int)f->len) {
+        /* The socket is gone (reset): no close frame can go out. */
+        c->closing = true;
+        lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        return;
+    }
+    metric_inc(c->srv->m_frames_out);
+}
+
 void ws_room_deliver(ws_server_t *srv, const char *token, ws_frame_t *f)
 {
     ws_room_t *r = *ws_room_slot(srv->rooms, token);
     if (!r) return; /* the last member left while the event was queued */
     for (ws_conn_t *c = r->members; c; c = c->room_next)
-        ws_send(c, f);
+        ws_send_now(c, f);
 }
 
 /* Service thread. Core NATS is at-most-once: room events published while

@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <ev.h>
+
 #include "echo/clock.h"
 #include "echo/log.h"
 #include "echo/text.h"
@@ -388,6 +390,9 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
         if (c) {
             const unsigned char *p = in;
             c->peer_close_code = len >= 2 ? (p[0] << 8) | p[1] : 1005;
+            /* lws answers with its own close frame: nothing may follow it,
+             * and the fan-out writes outside WRITEABLE (ws_send_now). */
+            c->closing = true;
         }
         return 0;
     case LWS_CALLBACK_CLOSED:
@@ -443,12 +448,16 @@ static void ws_tick(lws_sorted_usec_list_t *sul)
     lws_sul_schedule(srv->ctx, 0, &srv->tick, ws_tick, 50 * LWS_US_PER_MS);
 }
 
+/* The shard's thread. The context runs on a libev loop of its own (epoll):
+ * lws's built-in poll(2) loop scans every socket of the shard on each turn,
+ * and keep-alive pings alone turn it ~50 times a second per 1000 sockets.
+ * One EVRUN_ONCE per turn, so ws_server_stop's wake-up is seen. */
 static void *ws_service_main(void *arg)
 {
     ws_server_t *srv = arg;
     lws_sul_schedule(srv->ctx, 0, &srv->tick, ws_tick, 50 * LWS_US_PER_MS);
     while (!atomic_load(&srv->stop))
-        if (lws_service(srv->ctx, 0) < 0) break;
+        ev_run(srv->loop, EVRUN_ONCE);
     return NULL;
 }
 
@@ -458,6 +467,7 @@ static void ws_server_free(ws_server_t *srv)
     ws_alive_set(srv, false);
     ws_fanout_close(srv);                        /* no NATS event reaches us after this */
     if (srv->ctx) lws_context_destroy(srv->ctx); /* CLOSED for every socket, on this thread */
+    if (srv->loop) ev_loop_destroy(srv->loop);
     ws_fanout_free(srv);
     ws_presence_free(srv);
     ws_session_free(srv);
@@ -521,6 +531,14 @@ int ws_server_start(ws_server_t **out, gateway_t *gw, int shard)
     info.timeout_secs = 5; /* handshake must complete within 5 s (config.md §3) */
     info.retry_and_idle_policy = &ws_keepalive;
     info.fd_limit_per_thread = 0;
+    srv->loop = ev_loop_new(EVBACKEND_EPOLL | EVFLAG_NOSIGMASK);
+    if (!srv->loop) {
+        log_error("ws: cannot create the event loop of shard %d", shard);
+        goto fail;
+    }
+    void *loops[1] = {srv->loop};
+    info.options |= LWS_SERVER_OPTION_LIBEV;
+    info.foreign_loops = loops;
     srv->ctx = lws_create_context(&info);
     if (!srv->ctx) {
         log_error("ws: cannot create the lws context of shard %d", shard);
