@@ -61,10 +61,10 @@ static bool ensure_prepared(PGconn *c, const db_stmt_t *st)
     return ok;
 }
 
-PGresult *db_stmt_exec(const db_stmt_t *st, const char *const *params)
+static PGresult *stmt_exec(const db_stmt_t *st, const char *const *params, int attempts)
 {
     t_sqlstate[0] = '\0';
-    for (int attempt = 0; attempt < 2; attempt++) {
+    for (int attempt = 0; attempt < attempts; attempt++) {
         PGconn *c = db_conn();
         if (!c) {
             strcpy(t_sqlstate, "08006");
@@ -86,6 +86,16 @@ PGresult *db_stmt_exec(const db_stmt_t *st, const char *const *params)
             return NULL;
     }
     return NULL;
+}
+
+PGresult *db_stmt_exec(const db_stmt_t *st, const char *const *params)
+{
+    return stmt_exec(st, params, 2);
+}
+
+PGresult *db_stmt_exec_once(const db_stmt_t *st, const char *const *params)
+{
+    return stmt_exec(st, params, 1);
 }
 
 const char *db_stmt_sqlstate(void)

@@ -166,6 +166,33 @@ def test_duplicates_do_not_count_against_rate_limit(nats):
     assert nats.post(room, u, "m0", client_id="c0")["duplicate"] is True
 
 
+def test_refused_post_leaves_its_client_id_unused_p7(nats, db):
+    """P7 with W9 and W3: a post refused for the rate limit or for someone else's
+    room claims nothing (no client_ids row, no counted post), so the same client_id
+    sent again once allowed is stored as a new message, not answered as a duplicate."""
+    u, room = user(), slug()
+    for i in range(20):
+        assert nats.post(room, u, f"m{i}")["ok"] is True, i
+    assert nats.post(room, u, "retry me", client_id="cid-rl")["error"] == "rate_limited"
+    claims = "SELECT count(*) FROM chat.client_ids WHERE user_id = :'u';"
+    assert psql(db, claims, u=u["id"]) == [["0"]]
+    psql(db, "UPDATE chat.rate_limits SET window_start = window_start - interval '11 seconds' "
+         "WHERE user_id = :'u';", u=u["id"])
+    later = nats.post(room, u, "retry me", client_id="cid-rl")
+    assert later["ok"] is True and "duplicate" not in later
+    assert later["message"]["client_id"] == "cid-rl"
+
+    owner, other, owned = user(), user(), slug()
+    nats.http("GET", f"/api/chat/rooms/{owned}/", user=owner)
+    assert nats.post(owned, other, "sneaky", client_id="cid-f") == {"ok": False,
+                                                                     "error": "forbidden"}
+    assert psql(db, claims, u=other["id"]) == [["0"]]
+    assert psql(db, "SELECT count FROM chat.rate_limits WHERE user_id = :'u';",
+                u=other["id"]) == []
+    r = nats.post(slug(), other, "elsewhere", client_id="cid-f")
+    assert r["ok"] is True and "duplicate" not in r
+
+
 def test_room_access_w2_w3(nats):
     """W2, W3: public always; invalid names and guests refused (403); someone else's
     existing room refused; a room that does not exist yet is allowed."""

@@ -20,6 +20,10 @@ typedef struct {
  * a transaction a statement that failed because the connection dropped is
  * retried once on a fresh connection. */
 PGresult *db_stmt_exec(const db_stmt_t *st, const char *const *params);
+/* The same without the retry, for a statement that writes and commits on its
+ * own: when the connection drops mid-statement, the commit may have happened,
+ * and running it again could store it twice. */
+PGresult *db_stmt_exec_once(const db_stmt_t *st, const char *const *params);
 /* SQLSTATE of the calling thread's last db_stmt_exec failure, "" if none. */
 const char *db_stmt_sqlstate(void);
 
