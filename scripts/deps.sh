@@ -19,6 +19,7 @@ PKGS_BUILD=(
   libnats-dev libmicrohttpd-dev libwebsockets-dev libpq-dev libcjson-dev
   libargon2-dev libcmocka-dev libvips-dev libunistring-dev libssl-dev zlib1g-dev
   libev-dev  # the gateway's WebSocket shards and bench/loadgen run lws on libev loops
+  liburing-dev  # the gateway's batched fan-out writes (ws_uring.c)
   python3-django  # ships Django's common-passwords list, embedded by auth at build time
   clang libclang-rt-14-dev  # libFuzzer targets (make fuzz)
 )

@@ -13,7 +13,7 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         build-essential cmake pkg-config \
         libnats-dev libmicrohttpd-dev libwebsockets-dev libpq-dev libcjson-dev \
-        libargon2-dev libvips-dev libunistring-dev libssl-dev \
+        libargon2-dev libvips-dev libunistring-dev libssl-dev liburing-dev \
         python3-django \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src

@@ -15,6 +15,7 @@ typedef struct {
     int http_port;          /* GATEWAY_HTTP_PORT */
     int ws_port;            /* GATEWAY_WS_PORT */
     int ws_threads;         /* GATEWAY_WS_THREADS: lws contexts (shards), one thread each */
+    bool ws_io_uring;       /* GATEWAY_WS_IO_URING: batched fan-out writes (ws_uring.c) */
     int request_timeout_ms; /* GATEWAY_REQUEST_TIMEOUT_MS: NATS round trip budget */
     int history_cache_ms;   /* GATEWAY_HISTORY_CACHE_MS: page cache TTL, 0 = off */
     long upload_max_bytes;  /* DJANGO_UPLOAD_MAX_MB in bytes: request body cap (413) */

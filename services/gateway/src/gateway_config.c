@@ -19,6 +19,9 @@ void gateway_config_load(cfg_t *c, gateway_config_t *cfg, bool debug)
                                    : cores > 8 ? 8
                                                : cores,
                                    1, WS_THREADS_MAX);
+    /* Off for operators whose policy forbids io_uring; where the kernel or a
+     * seccomp profile refuses it, the shards fall back by themselves. */
+    cfg->ws_io_uring = cfg_bool(c, "GATEWAY_WS_IO_URING", true);
     cfg->request_timeout_ms = (int)cfg_int(c, "GATEWAY_REQUEST_TIMEOUT_MS", 10000, 100, 120000);
     /* 1 s like chat's own page cache: the bound on staleness should NATS drop
      * an event; 0 turns the gateway's page cache off. */

@@ -134,6 +134,7 @@ typedef struct ws_event {
     int fd;
 } ws_event_t;
 
+typedef struct ws_uring ws_uring_t;
 typedef struct ws_session_cache ws_session_cache_t;
 typedef struct ws_rooms ws_rooms_t;
 typedef struct ws_presence ws_presence_t;
@@ -167,12 +168,13 @@ struct ws_server {
     size_t nconns;
     ws_session_cache_t *sessions;
     ws_rooms_t *rooms;
+    ws_uring_t *uring; /* NULL: frames are written with lws_write one by one */
     ws_presence_t *presence;
     lws_sorted_usec_list_t tick;
     int64_t last_housekeeping_ms;
 
-    metric_gauge_t *m_conns;
-    metric_counter_t *m_frames_out, *m_dropped_slow, *m_flood_dropped, *m_posts,
+    metric_gauge_t *m_conns, *m_uring;
+    metric_counter_t *m_frames_out, *m_short_writes, *m_dropped_slow, *m_flood_dropped, *m_posts,
         *m_post_unavailable, *m_refused;
 };
 
@@ -195,6 +197,8 @@ void ws_fanout_free(ws_server_t *srv);
 /* Queues f on c (takes a new reference); cuts c with 1008 when full. */
 void ws_send(ws_conn_t *c, ws_frame_t *f);
 void ws_send_text(ws_conn_t *c, const char *text);
+/* Counts a frame lws_write accepted for c (and whether lws kept a tail). */
+void ws_count_write(ws_conn_t *c);
 /* WRITEABLE: writes one frame; returns -1 when the socket must close. */
 int ws_conn_writable(ws_conn_t *c);
 void ws_conn_drop_queue(ws_conn_t *c);
@@ -202,6 +206,16 @@ int ws_room_join(ws_server_t *srv, ws_conn_t *c);
 void ws_room_leave(ws_server_t *srv, ws_conn_t *c);
 void ws_room_deliver(ws_server_t *srv, const char *token, ws_frame_t *f);
 void ws_rooms_resync(ws_server_t *srv);
+
+/* ws_uring.c: batched frame writes (service thread). ws_uring_new returns
+ * NULL where io_uring is unavailable. ws_uring_send queues f for c, which has
+ * nothing queued and no partial write in lws; ws_uring_flush writes the batch
+ * and settles every send before it returns. Both return -1 once the ring has
+ * failed: the caller frees it and goes back to lws_write. */
+ws_uring_t *ws_uring_new(int shard);
+void ws_uring_free(ws_uring_t *u);
+int ws_uring_send(ws_uring_t *u, ws_conn_t *c, ws_frame_t *f);
+int ws_uring_flush(ws_uring_t *u);
 
 /* ws_chat.c */
 void ws_chat_receive(ws_conn_t *c, const char *data, size_t len);

@@ -52,6 +52,14 @@ void ws_frame_unref(ws_frame_t *f)
     if (f && --f->refs == 0) free(f);
 }
 
+/* Service thread: a frame lws accepted for c; a short one (the socket took
+ * only part of it, lws keeps the rest) is counted as well. */
+void ws_count_write(ws_conn_t *c)
+{
+    metric_inc(c->srv->m_frames_out);
+    if (lws_partial_buffered(c->wsi)) metric_inc(c->srv->m_short_writes);
+}
+
 void ws_send(ws_conn_t *c, ws_frame_t *f)
 {
     if (c->closing || !f) return;
@@ -120,7 +128,7 @@ int ws_conn_writable(ws_conn_t *c)
         bool ok = n >= (int)f->len;
         ws_frame_unref(f);
         if (!ok) return -1;
-        metric_inc(c->srv->m_frames_out);
+        ws_count_write(c);
     }
     if (c->q_len)
         lws_callback_on_writable(c->wsi);
@@ -268,21 +276,33 @@ void ws_room_leave(ws_server_t *srv, ws_conn_t *c)
     }
 }
 
+/* Service thread: back to one lws_write per frame (a failed ring, or the end). */
+static void ws_fanout_drop_uring(ws_server_t *srv)
+{
+    if (!srv->uring) return;
+    ws_uring_free(srv->uring);
+    srv->uring = NULL;
+    metric_gauge_add(srv->m_uring, -1);
+}
+
 /* Service thread, from the inbox drain (outside every socket's own
  * callbacks). A socket with nothing queued and no partial write held by lws
- * gets the frame written at once: on a fan-out that skips, per socket, the
- * POLLOUT toggle, a poll(2) scan that reports it writable and the WRITEABLE
- * dispatch, about a fifth of the gateway's CPU per frame. That is safe for
- * plain WebSocket (no extension is offered): lws_write either sends the
- * whole frame or keeps the unsent tail itself and asks for WRITEABLE, ahead
- * of which nothing else is written. Anything else takes the queue, which
- * keeps order and the slow-socket bound. */
-static void ws_send_now(ws_conn_t *c, ws_frame_t *f)
+ * gets the frame at once, without the POLLOUT toggle, poll round and
+ * WRITEABLE dispatch a queued frame costs: in the shard's io_uring batch
+ * (ws_uring.c, flushed by ws_room_deliver) or else with lws_write. That is
+ * safe for plain WebSocket (no extension is offered): a short write's tail is
+ * kept by lws, which writes nothing ahead of it. Anything else takes the
+ * queue, which keeps order and the slow-socket bound. */
+static void ws_send_now(ws_server_t *srv, ws_conn_t *c, ws_frame_t *f)
 {
     if (c->closing) return;
     if (c->q_len || lws_partial_buffered(c->wsi)) {
         ws_send(c, f);
         return;
+    }
+    if (srv->uring) {
+        if (ws_uring_send(srv->uring, c, f) == 0) return;
+        ws_fanout_drop_uring(srv);
     }
     if (lws_write(c->wsi, f->buf + LWS_PRE, f->len, LWS_WRITE_TEXT) < (int)f->len) {
         /* The socket is gone (reset): no close frame can go out. */
@@ -290,7 +310,7 @@ static void ws_send_now(ws_conn_t *c, ws_frame_t *f)
         lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
         return;
     }
-    metric_inc(c->srv->m_frames_out);
+    ws_count_write(c);
 }
 
 void ws_room_deliver(ws_server_t *srv, const char *token, ws_frame_t *f)
@@ -298,7 +318,8 @@ void ws_room_deliver(ws_server_t *srv, const char *token, ws_frame_t *f)
     ws_room_t *r = *ws_room_slot(srv->rooms, token);
     if (!r) return; /* the last member left while the event was queued */
     for (ws_conn_t *c = r->members; c; c = c->room_next)
-        ws_send_now(c, f);
+        ws_send_now(srv, c, f);
+    if (srv->uring && ws_uring_flush(srv->uring) != 0) ws_fanout_drop_uring(srv);
 }
 
 /* Service thread. Core NATS is at-most-once: room events published while
@@ -351,6 +372,8 @@ int ws_fanout_init(ws_server_t *srv)
 {
     srv->rooms = calloc(1, sizeof *srv->rooms);
     if (!srv->rooms) return -1;
+    if (srv->gw->cfg.ws_io_uring) srv->uring = ws_uring_new(srv->shard);
+    if (srv->uring) metric_gauge_add(srv->m_uring, 1);
     natsStatus s = natsOptions_Create(&srv->nopts);
     if (s == NATS_OK) s = natsOptions_SetURL(srv->nopts, srv->gw->daemon->cfg.nats_url);
     if (s == NATS_OK) s = natsOptions_SetName(srv->nopts, "gateway-ws-events");
@@ -395,6 +418,7 @@ void ws_fanout_free(ws_server_t *srv)
         free(srv->rooms);
         srv->rooms = NULL;
     }
+    ws_fanout_drop_uring(srv);
     natsSubscription_Destroy(srv->sub_view);
     natsSubscription_Destroy(srv->sub_revoked);
     natsSubscription_Destroy(srv->sub_updated);

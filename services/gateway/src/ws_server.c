@@ -484,8 +484,13 @@ static void ws_server_free(ws_server_t *srv)
 static void ws_metrics_init(ws_server_t *srv)
 {
     srv->m_conns = metrics_gauge("echochat_gateway_ws_connections", NULL, "Open WebSockets");
+    srv->m_uring = metrics_gauge("echochat_gateway_ws_io_uring_shards", NULL,
+                                 "WebSocket shards writing fan-out frames in io_uring batches");
     srv->m_frames_out =
         metrics_counter("echochat_gateway_ws_frames_sent_total", NULL, "WebSocket frames written");
+    srv->m_short_writes = metrics_counter(
+        "echochat_gateway_ws_short_writes_total", NULL,
+        "WebSocket frames a socket took only in part (lws keeps the rest for POLLOUT)");
     srv->m_dropped_slow = metrics_counter("echochat_gateway_ws_slow_closed_total", NULL,
                                           "Sockets closed 1008 for a full send queue");
     srv->m_flood_dropped = metrics_counter("echochat_gateway_ws_flood_dropped_total", NULL,
