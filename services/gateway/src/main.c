@@ -1,6 +1,8 @@
 /* echochat-gateway: the only process clients talk to. HTTP (libmicrohttpd)
  * and WebSocket (libwebsockets) fronts on their own ports, routing to the
  * daemons over NATS. Owns no schema. */
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <nats/nats.h>
@@ -9,6 +11,19 @@
 #include "gateway.h"
 #include "history_cache.h"
 #include "session_cache.h"
+
+/* Set once both fronts listen: /readyz (the container's health check, a
+ * load balancer) must not send clients before there is anyone to answer. */
+static atomic_bool g_serving;
+
+/* Ops thread. */
+static bool gateway_ready(char *reason, size_t reason_len, void *ctx)
+{
+    (void)ctx;
+    if (atomic_load(&g_serving)) return true;
+    snprintf(reason, reason_len, "gateway: HTTP and WebSocket fronts not started yet");
+    return false;
+}
 
 int main(int argc, char **argv)
 {
@@ -25,6 +40,7 @@ int main(int argc, char **argv)
     daemon_init(&d, argc, argv, "gateway", 9104, false);
     gateway_config_load(&d.cfgr, &gw.cfg, d.cfg.debug);
     daemon_config_done(&d);
+    d.extra_ready = gateway_ready;
 
     if (daemon_start(&d, NULL) != 0)
         goto cleanup;
@@ -41,6 +57,7 @@ int main(int argc, char **argv)
         goto cleanup;
     if (ws_front_start(&ws, &gw) != 0)
         goto cleanup;
+    atomic_store(&g_serving, true);
 
     daemon_wait(&d);
     rc = 0;
