@@ -57,6 +57,11 @@ static bool parse_digits(const char *s, int64_t *out)
     return true;
 }
 
+bool admin_id_parse(const char *segment, int64_t *out)
+{
+    return segment[0] >= '1' && segment[0] <= '9' && parse_digits(segment, out);
+}
+
 bool admin_query_int(const http_req_t *req, http_resp_t *resp, const char *key, int64_t def,
                      int64_t min, int64_t max, int64_t *out)
 {

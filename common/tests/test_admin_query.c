@@ -151,6 +151,21 @@ static void test_page(void **state)
 }
 
 /* Bad audit filters are answered before the database is asked. */
+static void test_path_id(void **state)
+{
+    (void)state;
+    int64_t id = -1;
+    assert_true(admin_id_parse("1", &id) && id == 1);
+    assert_true(admin_id_parse("9223372036854775807", &id) && id == INT64_MAX);
+    const char *bad[] = {"", "0", "01", "007", "-1", "+1", " 1", "1 ", "1a", "0x1", "1.0",
+                         "9223372036854775808", "99999999999999999999"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        id = -1;
+        assert_false(admin_id_parse(bad[i], &id));
+        assert_int_equal(id, -1); /* untouched */
+    }
+}
+
 static void test_audit_filters(void **state)
 {
     static const char *bad[][2] = {
@@ -177,6 +192,7 @@ int main(void)
         cmocka_unit_test(test_time),
         cmocka_unit_test(test_text_and_enum),
         cmocka_unit_test(test_page),
+        cmocka_unit_test(test_path_id),
         cmocka_unit_test(test_audit_filters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

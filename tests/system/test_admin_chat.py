@@ -120,6 +120,10 @@ def test_unknown_routes_and_methods(superuser):
     c, _ = superuser
     assert c.get("/api/admin/rooms/abc/").status == 404
     assert c.get("/api/admin/messages/0/").status == 404
+    # one spelling per id, as auth's /api/admin/users/<id>/ (common/admin_query.c)
+    for bad in ("01", "+1", "9223372036854775808"):
+        r = c.get(f"/api/admin/rooms/{bad}/")
+        assert r.status == 404 and r.json()["code"] == "not_found", (bad, r)
     assert c.get("/api/admin/messages/99999999999/").json()["code"] == "not_found"
     r = c.put("/api/admin/rooms/1/", json={})
     assert r.status == 405 and r.header("Allow") == "GET, PATCH, DELETE"

@@ -270,7 +270,7 @@ def test_staff_may_create_users(staff):
 
 def test_get_unknown_and_malformed_ids_are_404(root):
     for path in ("/api/admin/users/999999999/", "/api/admin/users/abc/", "/api/admin/users/0/",
-                 "/api/admin/users/99999999999999999999/"):
+                 "/api/admin/users/99999999999999999999/", "/api/admin/users/01/"):
         r = root.get(path)
         assert r.status == 404 and r.json()["code"] == "not_found", (path, r)
     assert root.patch("/api/admin/users/999999999/", json={"bio": "x"}).status == 404

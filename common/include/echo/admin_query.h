@@ -39,6 +39,12 @@ bool admin_query_text(const http_req_t *req, http_resp_t *resp, const char *key,
 bool admin_query_enum(const http_req_t *req, http_resp_t *resp, const char *key,
                       const char *const *allowed, const char **out);
 
+/* The <id> segment of an admin path (/api/admin/users/<id>/, rooms, messages):
+ * a positive decimal integer in its one canonical spelling - no sign, space
+ * or leading zero - that fits int64. False for anything else, which the
+ * daemons answer with 404 like any path that names nothing. */
+bool admin_id_parse(const char *segment, int64_t *out);
+
 /* A list's `page` (1…page_max, default 1) and `page_size` (1…200, default 50). */
 typedef struct {
     int64_t page, page_size;

@@ -3,7 +3,6 @@
  * refuses guests and non-staff; every handler checks again against the
  * session as auth resolves it from the database, which also sees a staff
  * flag removed a moment ago. Runs on the echochat.auth.http workers. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,16 +60,9 @@ static admin_actor_t actor_of(const call_t *c)
  * path that names nothing. */
 static bool path_id(call_t *c, int64_t *id)
 {
-    const char *s = c->req->params[0];
-    char *end = NULL;
-    errno = 0;
-    long long v = *s >= '1' && *s <= '9' ? strtoll(s, &end, 10) : 0;
-    if (v <= 0 || errno || !end || *end) {
-        http_error(c, 404, "not_found", "Not found");
-        return false;
-    }
-    *id = v;
-    return true;
+    if (admin_id_parse(c->req->params[0], id)) return true;
+    http_error(c, 404, "not_found", "Not found");
+    return false;
 }
 
 static void reply_status(call_t *c, admin_status_t st)

@@ -44,14 +44,8 @@ void admin_unavailable(http_resp_t *resp)
 
 bool admin_path_id(http_req_t *req, http_resp_t *resp, char id[ADMIN_ID_LEN])
 {
-    const char *s = req->params[0];
-    int64_t v = 0;
-    bool ok = *s && strlen(s) <= 18;
-    for (const char *p = s; ok && *p; p++) {
-        ok = *p >= '0' && *p <= '9';
-        v = v * 10 + (*p - '0');
-    }
-    if (!ok || v < 1) {
+    int64_t v;
+    if (!admin_id_parse(req->params[0], &v)) {
         admin_not_found(resp);
         return false;
     }
