@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fireEvent, screen } from '@testing-library/react';
 import { RegisterForm } from './RegisterForm';
-import { checkRule, minLengthOf } from './passwordRules';
+import { checkRule, minLengthOf, ruleMessage } from './passwordRules';
 import { renderApp } from '@/test/render';
 
 const relaxed = ['Ваш пароль должен содержать как минимум 6 символов.'];
@@ -34,6 +34,25 @@ describe('password rules', () => {
     expect(items()[1]).toHaveAttribute('data-state', 'ok');
     expect(items()[0]).toHaveAttribute('data-state', 'server');
     expect(screen.getByText('Checked by the server when you submit.')).toBeInTheDocument();
+  });
+
+  it("shows the server's Russian rule texts in the page's language", () => {
+    const { unmount } = renderApp(<RegisterForm onDone={() => undefined} onCreatedNotLoggedIn={() => undefined} rules={[...strict, 'Новое правило.']} />);
+    const texts = () => screen.getAllByRole('listitem').map((li) => li.textContent);
+    expect(texts()[0]).toContain("Your password can't be too similar to your other personal information.");
+    expect(texts()[1]).toContain('Your password must contain at least 8 characters.');
+    expect(texts()[2]).toContain("Your password can't be a commonly used password.");
+    expect(texts()[3]).toContain("Your password can't be entirely numeric.");
+    expect(texts()[4]).toContain('Новое правило.'); // unknown to this client: as sent
+    unmount();
+    renderApp(<RegisterForm onDone={() => undefined} onCreatedNotLoggedIn={() => undefined} rules={strict} />, { lang: 'ru' });
+    expect(texts().map((t) => strict.some((s) => t.includes(s)))).toEqual([true, true, true, true]);
+  });
+
+  it('maps only the exact server texts', () => {
+    expect(ruleMessage(relaxed[0] ?? '')).toEqual({ key: 'auth.rules.minLength', params: { n: 6 } });
+    expect(ruleMessage('Ваш пароль должен содержать как минимум 8 символов!')).toBeNull();
+    expect(ruleMessage('Your password must contain at least 8 characters.')).toBeNull();
   });
 
   it('flags mismatching passwords before submit', () => {

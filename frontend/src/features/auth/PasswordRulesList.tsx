@@ -1,9 +1,9 @@
 import { useEffect, useState } from 'react';
 import { useI18n } from '@/shared/i18n/context';
 import { fetchPasswordRules } from '@/shared/api/endpoints';
-import { checkRule } from './passwordRules';
+import { checkRule, ruleMessage } from './passwordRules';
 
-/** Server password rules (Russian help texts) with live feedback where the browser can check. */
+/** Server password rules, in the page's language when the text is a known one, with live feedback where the browser can check. */
 export function PasswordRulesList({ password, rules: given }: { password: string; rules?: string[] }) {
   const { t } = useI18n();
   const [rules, setRules] = useState<string[] | null>(given ?? null);
@@ -28,9 +28,11 @@ export function PasswordRulesList({ password, rules: given }: { password: string
       <ul>
         {rules.map((rule) => {
           const state = checkRule(rule, password);
+          const message = ruleMessage(rule);
+          const text = message ? t(message.key, message.params) : rule;
           return (
             <li key={rule} className={`rule rule--${state}`} data-state={state}>
-              <span aria-hidden="true">{state === 'ok' ? '✓' : state === 'fail' ? '✗' : '•'}</span> {rule}{' '}
+              <span aria-hidden="true">{state === 'ok' ? '✓' : state === 'fail' ? '✗' : '•'}</span> {text}{' '}
               <span className="visually-hidden">
                 ({state === 'ok' ? t('auth.rules.ok') : state === 'fail' ? t('auth.rules.notYet') : t('auth.rules.serverChecked')})
               </span>

@@ -1,3 +1,4 @@
+import type { MessageKey, TParams } from '@/shared/i18n/messages';
 import { codePointLength } from '@/shared/lib/text';
 
 export type RuleState = 'ok' | 'fail' | 'server';
@@ -16,4 +17,25 @@ export function checkRule(rule: string, password: string): RuleState {
   const min = minLengthOf(rule);
   if (min === null) return 'server';
   return codePointLength(password) >= min ? 'ok' : 'fail';
+}
+
+/** The server's rule texts are fixed Russian strings (api.md §4.7); these are the ones it sends. */
+const KNOWN_RULES: ReadonlyArray<readonly [string, MessageKey]> = [
+  ['Пароль не должен быть слишком похож на другую вашу личную информацию.', 'auth.rules.similar'],
+  ['Пароль не должен быть слишком простым и распространенным.', 'auth.rules.common'],
+  ['Пароль не может состоять только из цифр.', 'auth.rules.numeric'],
+];
+
+/**
+ * The UI string for a server rule text, so an English page does not show Russian help;
+ * null for a text this client does not know, which is then shown as the server sent it.
+ */
+export function ruleMessage(rule: string): { key: MessageKey; params?: TParams } | null {
+  const known = KNOWN_RULES.find(([text]) => text === rule);
+  if (known) return { key: known[1] };
+  const min = minLengthOf(rule);
+  if (min !== null && rule === `Ваш пароль должен содержать как минимум ${min} символов.`) {
+    return { key: 'auth.rules.minLength', params: { n: min } };
+  }
+  return null;
 }

@@ -28,6 +28,10 @@ export const en = {
   'auth.rules.serverChecked': 'Checked by the server when you submit.',
   'auth.rules.ok': 'satisfied',
   'auth.rules.notYet': 'not yet satisfied',
+  'auth.rules.minLength': 'Your password must contain at least {n} characters.',
+  'auth.rules.similar': "Your password can't be too similar to your other personal information.",
+  'auth.rules.common': "Your password can't be a commonly used password.",
+  'auth.rules.numeric': "Your password can't be entirely numeric.",
   'auth.passwordsMismatch': 'Passwords do not match.',
   'auth.busy': 'Please wait…',
 
@@ -296,6 +300,10 @@ export const ru: Dictionary = {
   'auth.rules.serverChecked': 'Проверяется сервером при отправке.',
   'auth.rules.ok': 'выполнено',
   'auth.rules.notYet': 'пока не выполнено',
+  'auth.rules.minLength': 'Ваш пароль должен содержать как минимум {n} символов.',
+  'auth.rules.similar': 'Пароль не должен быть слишком похож на другую вашу личную информацию.',
+  'auth.rules.common': 'Пароль не должен быть слишком простым и распространенным.',
+  'auth.rules.numeric': 'Пароль не может состоять только из цифр.',
   'auth.passwordsMismatch': 'Пароли не совпадают.',
   'auth.busy': 'Подождите…',
 
