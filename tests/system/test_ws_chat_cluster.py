@@ -112,6 +112,27 @@ def test_shards_of_one_gateway_deliver_exactly_once_in_order(cluster, io_uring):
         s.close()
 
 
+def tiny_window_socket(cluster, gw, room, client):
+    """A chat socket with a 4 KiB receive buffer, for a reader that stalls."""
+    import socket
+    import websocket
+    from lib.ws import WS
+    conn = websocket.WebSocket(sockopt=((socket.SOL_SOCKET, socket.SO_RCVBUF, 4096),))
+    conn.connect(f"{gw.ws_url}/ws/chat/{room}/", origin=cluster.stack.public_url,
+                 header=[f"Cookie: {client.cookie_header()}"])
+    return WS(conn)
+
+
+def drain(ws):
+    """Reads and drops frames until the socket goes quiet or closes
+    (publishers hear their own messages too; they must keep reading)."""
+    try:
+        while True:
+            ws.recv(20)
+    except (TimeoutError, ConnectionError, OSError):
+        pass
+
+
 @pytest.mark.parametrize("io_uring", WRITE_PATHS)
 def test_slow_reader_is_cut_without_delaying_others(cluster, io_uring):
     """A socket that stops reading fills its kernel buffer, then its queue,
@@ -123,13 +144,7 @@ def test_slow_reader_is_cut_without_delaying_others(cluster, io_uring):
     assert shards_with_io_uring(gw) == (gauge(gw, "echochat_gateway_ws_threads") if io_uring == "1" else 0)
     room = "sl" + uuid.uuid4().hex[:10]
     name, c = register(cluster.stack)
-    import socket
-    import websocket
-    from lib.ws import WS
-    conn = websocket.WebSocket(sockopt=((socket.SOL_SOCKET, socket.SO_RCVBUF, 4096),))
-    conn.connect(f"{gw.ws_url}/ws/chat/{room}/", origin=cluster.stack.public_url,
-                 header=[f"Cookie: {c.cookie_header()}"])
-    slow = WS(conn)  # never reads, with a tiny receive window
+    slow = tiny_window_socket(cluster, gw, room, c)  # never reads
     fast = cluster.connect(gw, f"/ws/chat/{room}/", cookie=c.cookie_header())
     pubs = [cluster.connect(gw, f"/ws/chat/{room}/", cookie=c.cookie_header()) for _ in range(4)]
     big = "\u00e9" * 500  # ~3 KB per frame on the wire (\u00e9 escapes)
@@ -141,13 +156,6 @@ def test_slow_reader_is_cut_without_delaying_others(cluster, io_uring):
             f = fast.recv_json(15)
             if f.get("message", "").startswith("m"):
                 got.append(f)
-
-    def drain(ws):  # publishers hear their own messages too; keep them reading
-        try:
-            while True:
-                ws.recv(20)
-        except (TimeoutError, ConnectionError, OSError):
-            pass
 
     t = threading.Thread(target=read_fast)
     t.start()
@@ -180,22 +188,8 @@ def test_stalled_reader_that_resumes_gets_every_frame_intact(cluster, io_uring):
     gw = cluster.gateway(GATEWAY_WS_IO_URING=io_uring)
     room = "st" + uuid.uuid4().hex[:10]
     _, c = register(cluster.stack)
-    import socket
-    import websocket
-    from lib.ws import WS
-    conn = websocket.WebSocket(sockopt=((socket.SOL_SOCKET, socket.SO_RCVBUF, 4096),))
-    conn.connect(f"{gw.ws_url}/ws/chat/{room}/", origin=cluster.stack.public_url,
-                 header=[f"Cookie: {c.cookie_header()}"])
-    stalled = WS(conn)
+    stalled = tiny_window_socket(cluster, gw, room, c)
     pubs = [cluster.connect(gw, f"/ws/chat/{room}/", cookie=c.cookie_header()) for _ in range(4)]
-
-    def drain(ws):  # publishers hear their own messages too; keep them reading
-        try:
-            while True:
-                ws.recv(20)
-        except (TimeoutError, ConnectionError, OSError):
-            pass
-
     for p in pubs:
         threading.Thread(target=drain, args=(p,), daemon=True).start()
     big = "\u00e9" * 990  # ~6 KB per frame on the wire (\u00e9 escapes); "m<n> " + 990 ≤ 1000
