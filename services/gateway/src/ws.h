@@ -187,6 +187,9 @@ void ws_post_event(ws_server_t *srv, ws_event_t *ev); /* any thread */
 ws_conn_t *ws_conn_find(ws_server_t *srv, uint64_t id);
 /* Asks lws to close c with code at its next WRITEABLE (service thread). */
 void ws_conn_close(ws_conn_t *c, int code);
+/* A write to c failed (the peer reset it): no close frame can go out, so lws
+ * drops it on its next turn. Safe while walking a room's members. */
+void ws_conn_kill(ws_conn_t *c);
 
 /* ws_fanout.c */
 int ws_fanout_init(ws_server_t *srv);

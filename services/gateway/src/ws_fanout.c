@@ -304,13 +304,10 @@ static void ws_send_now(ws_server_t *srv, ws_conn_t *c, ws_frame_t *f)
         if (ws_uring_send(srv->uring, c, f) == 0) return;
         ws_fanout_drop_uring(srv);
     }
-    if (lws_write(c->wsi, f->buf + LWS_PRE, f->len, LWS_WRITE_TEXT) < (int)f->len) {
-        /* The socket is gone (reset): no close frame can go out. */
-        c->closing = true;
-        lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
-        return;
-    }
-    ws_count_write(c);
+    if (lws_write(c->wsi, f->buf + LWS_PRE, f->len, LWS_WRITE_TEXT) < (int)f->len)
+        ws_conn_kill(c);
+    else
+        ws_count_write(c);
 }
 
 void ws_room_deliver(ws_server_t *srv, const char *token, ws_frame_t *f)

@@ -131,6 +131,13 @@ void ws_conn_close(ws_conn_t *c, int code)
     lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, 2);
 }
 
+void ws_conn_kill(ws_conn_t *c)
+{
+    if (c->closing) return;
+    c->closing = true;
+    lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
 /* Answers the upgrade request with an HTTP status instead (never 500). */
 static int ws_refuse(ws_server_t *srv, struct lws *wsi, int status)
 {

@@ -114,10 +114,8 @@ static void ws_uring_complete(ws_uring_t *u, unsigned slot, int res)
     if (ok) {
         metric_inc(c->srv->m_frames_out);
         if (!whole) metric_inc(c->srv->m_short_writes);
-    } else if (!c->closing) {
-        /* The socket is gone (reset): no close frame can go out. */
-        c->closing = true;
-        lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    } else {
+        ws_conn_kill(c);
     }
     ws_frame_unref(f);
     u->slots[slot] = (ws_uring_slot_t){0};
@@ -129,10 +127,10 @@ int ws_uring_flush(ws_uring_t *u)
     unsigned pending = u->pending;
     u->pending = 0;
     int submitted = io_uring_submit(&u->ring);
-    if (submitted < 0) submitted = 0;
+    unsigned settled = 0;
     /* With MSG_DONTWAIT every submitted send has completed by now; the wait
      * only guards that promise. */
-    for (int n = 0; n < submitted; n++) {
+    while ((int)settled < submitted) {
         struct io_uring_cqe *cqe;
         int rc;
         while ((rc = io_uring_wait_cqe(&u->ring, &cqe)) == -EINTR)
@@ -140,13 +138,14 @@ int ws_uring_flush(ws_uring_t *u)
         if (rc < 0) break;
         ws_uring_complete(u, (unsigned)io_uring_cqe_get_data64(cqe), cqe->res);
         io_uring_cqe_seen(&u->ring, cqe);
+        settled++;
     }
-    if (submitted == (int)pending) return 0;
-    /* Not all submitted (out of kernel memory, say): those sends still sit
-     * in the ring, so the ring is given up, and whether their frames went out
-     * is unknown: the sockets are closed 1012 and resync with ?after= (P8)
-     * rather than lose or repeat a frame. */
-    log_error("ws: io_uring submitted %d of %u sends; back to one send(2) per frame", submitted,
+    if (settled == pending) return 0;
+    /* Sends not submitted (out of kernel memory, say) or not settled: the
+     * ring is given up, and since a frame may or may not have gone out,
+     * those sockets are closed 1012 and resync with ?after= (P8) rather than
+     * lose or repeat a frame. */
+    log_error("ws: io_uring settled %u of %u sends; back to one send(2) per frame", settled,
               pending);
     for (unsigned slot = 0; slot < pending; slot++) {
         if (!u->slots[slot].conn) continue;
