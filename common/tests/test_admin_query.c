@@ -150,7 +150,7 @@ static void test_page(void **state)
     }
 }
 
-/* Bad audit filters are answered before the database is asked. */
+/* One spelling per admin path id; everything else is a path naming nothing. */
 static void test_path_id(void **state)
 {
     (void)state;
@@ -166,6 +166,7 @@ static void test_path_id(void **state)
     }
 }
 
+/* Bad audit filters are answered before the database is asked. */
 static void test_audit_filters(void **state)
 {
     static const char *bad[][2] = {

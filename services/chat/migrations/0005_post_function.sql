@@ -2,9 +2,8 @@
 -- one statement: the room lock, the client_id claim, the owner check, the
 -- rate limit, the author row and the INSERT used to be eight round trips
 -- (nine with a client_id, BEGIN and COMMIT included); now they are one, and
--- the statement commits on its own. That is a third of the time from a
--- socket's post to its broadcast, and of chat's and PostgreSQL's CPU per
--- message.
+-- the statement commits on its own. What is left of a post's time is mostly
+-- the commit's fsync (P6; docs/benchmarks.md).
 --
 -- p_lock_key is the room's session-level advisory lock (room_lock_key() in
 -- room_events.c). It is taken first, before any id is drawn, and is NOT
